@@ -1,0 +1,66 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The embedded development set-up; every variable can be overridden from the environment.
+export DEBUG ?= 1
+
+.PHONY: run test test-postgres lint format install install-test messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Test-only tools: Debian's Chromium for Playwright (never a downloaded browser) and axe-core.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install-test: install node_modules/.installed
+	@if ! [ -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium from Debian's packages for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "Chromium is missing: run 'sudo apt-get install chromium' (browser tests need it)" >&2; exit 1; \
+	  fi; \
+	fi
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The database-dependent tests again against PostgreSQL (what .ci/run does second).
+test-postgres: install-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/toshima_ict} \
+	  $(BIN)/python -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the English catalogue after changing translatable strings, then compile it.
+messages: install
+	$(BIN)/python manage.py makemessages -l en --ignore=.venv --ignore=node_modules
+	$(BIN)/python manage.py compilemessages -l en --ignore=.venv
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = _("アカウント")
+
+    def ready(self) -> None:
+        from accounts.permissions import sync_role_groups
+
+        # Run after every app's migrations, so the permissions of apps migrated later exist.
+        post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")

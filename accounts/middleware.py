@@ -1,0 +1,50 @@
+"""Keep people whose role requires MFA on the MFA set-up pages until they have a factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+
+from accounts.roles import roles_of
+
+# Paths a person without MFA may still use: their account (including MFA set-up and
+# logout), the language and text-size switches, assets and the health check.
+ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/text-size/", "/healthz")
+
+
+def mfa_required(user) -> bool:
+    required = {r for r in settings.MFA_REQUIRED_ROLES}
+    return bool(required & {str(role) for role in roles_of(user)})
+
+
+def mfa_missing(user) -> bool:
+    return mfa_required(user) and not is_mfa_enabled(user, ["totp", "webauthn"])
+
+
+class MFARequiredMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.exempt_prefixes = ALLOWED_PREFIXES + (settings.STATIC_URL, settings.MEDIA_URL)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.exempt_prefixes)
+            and mfa_missing(user)
+        ):
+            message = _(
+                "この役割では二段階認証が必要です。先に認証アプリを設定してください。"
+            )
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": message, "code": "mfa_required"}, status=403)
+            messages.warning(request, message)
+            return redirect("mfa_index")
+        return self.get_response(request)

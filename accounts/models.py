@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+PATH_SEPARATOR = "/"
+
+
+class Department(models.Model):
+    """A unit of the ward's organisation: 局, 部 or 課, nested through ``parent``.
+
+    ``path`` holds the codes from the root down ("01/0102/010203"), so a whole subtree is
+    one indexed ``path__startswith`` query; it is kept up to date by ``save``.
+    """
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("局")
+        DIVISION = "division", _("部")
+        SECTION = "section", _("課")
+
+    code = models.CharField(_("所属コード"), max_length=32, unique=True)
+    name = models.CharField(_("所属名"), max_length=120)
+    kind = models.CharField(_("種別"), max_length=16, choices=Kind.choices, blank=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上位の所属"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    path = models.CharField(max_length=500, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = _("所属")
+        verbose_name_plural = _("所属")
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    def save(self, *args, **kwargs) -> None:
+        old_path = self.path
+        self.path = self._compute_path()
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                self._rewrite_descendant_paths(old_path)
+
+    def _compute_path(self) -> str:
+        if self.parent_id is None:
+            return self.code
+        parent = self.parent
+        if parent.pk == self.pk or (self.pk and parent.path.startswith(self.path + PATH_SEPARATOR)):
+            raise ValueError("A department cannot be placed under itself.")
+        return f"{parent.path}{PATH_SEPARATOR}{self.code}"
+
+    def _rewrite_descendant_paths(self, old_path: str) -> None:
+        for child in Department.objects.filter(path__startswith=old_path + PATH_SEPARATOR):
+            child.path = self.path + child.path[len(old_path) :]
+            super(Department, child).save(update_fields=["path"])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count(PATH_SEPARATOR)
+
+    def subtree(self) -> models.QuerySet[Department]:
+        """This department and every department below it."""
+        return Department.objects.filter(
+            models.Q(pk=self.pk) | models.Q(path__startswith=self.path + PATH_SEPARATOR)
+        )
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra_fields) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra_fields) -> User:
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A person who logs in: ward staff, partner-company trainers, or a resident.
+
+    Staff come from the roster import (keyed by employee number); residents may make an
+    account only to track their own online-material progress. Names follow Japanese order:
+    ``last_name`` is the family name (姓), ``first_name`` the given name (名).
+    """
+
+    username = None
+    email = models.EmailField(_("メールアドレス"), unique=True)
+    last_name = models.CharField(_("姓"), max_length=150, blank=True)
+    first_name = models.CharField(_("名"), max_length=150, blank=True)
+    last_name_kana = models.CharField(_("姓（カナ）"), max_length=150, blank=True)
+    first_name_kana = models.CharField(_("名（カナ）"), max_length=150, blank=True)
+    employee_number = models.CharField(
+        _("職員番号"), max_length=32, unique=True, null=True, blank=True
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    organisation = models.CharField(
+        _("所属団体"),
+        max_length=120,
+        blank=True,
+        help_text=_("区職員以外の講師（協力企業など）の団体名"),
+    )
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = UserManager()
+
+    class Meta:
+        verbose_name = _("利用者")
+        verbose_name_plural = _("利用者")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+    def get_full_name(self) -> str:
+        return f"{self.last_name} {self.first_name}".strip()
+
+    def get_short_name(self) -> str:
+        return self.last_name or self.email
+
+    @property
+    def full_name_kana(self) -> str:
+        return f"{self.last_name_kana} {self.first_name_kana}".strip()

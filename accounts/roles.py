@@ -1,0 +1,50 @@
+"""Roles are Django groups with fixed Japanese names; code refers to them by ``Role``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+class Role(models.TextChoices):
+    STAFF = "staff", _("職員")
+    TRAINER = "trainer", _("講師")
+    COUNTER = "counter", _("窓口")
+    ADMIN = "admin", _("管理者")
+
+
+# Group names are data shown in the admin, so they stay Japanese whatever the UI language.
+GROUP_NAMES: dict[Role, str] = {
+    Role.STAFF: "職員",
+    Role.TRAINER: "講師",
+    Role.COUNTER: "窓口",
+    Role.ADMIN: "管理者",
+}
+ROLE_BY_GROUP_NAME = {name: role for role, name in GROUP_NAMES.items()}
+
+# Roles that work on the staff pages (rosters, bookings on behalf, administration).
+STAFF_PAGE_ROLES = frozenset({Role.TRAINER, Role.COUNTER, Role.ADMIN})
+
+
+def roles_of(user: User) -> frozenset[Role]:
+    """Return the user's roles, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_roles_cache", None)
+    if cached is None:
+        names = user.groups.values_list("name", flat=True)
+        roles = {ROLE_BY_GROUP_NAME[n] for n in names if n in ROLE_BY_GROUP_NAME}
+        if user.is_superuser:
+            roles.add(Role.ADMIN)
+        cached = frozenset(roles)
+        user._roles_cache = cached
+    return cached
+
+
+def has_role(user: User, *roles: Role | str) -> bool:
+    return bool(roles_of(user) & {Role(r) for r in roles})

@@ -1,0 +1,187 @@
+"""Load demo data: real venues and curricula, the home page, one demo user per role.
+
+Idempotent: every object is found by a natural key and only created or updated.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import Department, User
+from accounts.permissions import sync_role_groups
+from accounts.roles import GROUP_NAMES, Role
+from base.homepage import HOME_LEAD, HOME_TITLE
+from base.models import HomePage
+from classes.models import Venue
+from courses.models import CurriculumUnit
+
+# Demo only: documented in the README, printed by the command, never for production data.
+DEMO_USERS = [
+    # email, password, family, given, kana family, kana given, role, employee number
+    ("admin@example.jp", "demo-admin-2026", "豊島", "管理", "トシマ", "カンリ", Role.ADMIN, "900001"),
+    ("trainer@example.jp", "demo-trainer-2026", "池袋", "講師", "イケブクロ", "コウシ",
+     Role.TRAINER, "900002"),
+    ("counter@example.jp", "demo-counter-2026", "巣鴨", "窓口", "スガモ", "マドグチ",
+     Role.COUNTER, "900003"),
+    ("staff@example.jp", "demo-staff-2026", "目白", "職員", "メジロ", "ショクイン", Role.STAFF, "900004"),
+]
+
+DEMO_DEPARTMENTS = [
+    # code, name, kind, parent code
+    ("10", "政策経営部", Department.Kind.DIVISION, None),
+    ("1010", "情報管理課", Department.Kind.SECTION, "10"),
+    ("1020", "DX推進担当課", Department.Kind.SECTION, "10"),
+    ("20", "区民部", Department.Kind.DIVISION, None),
+    ("2010", "区民活動推進課", Department.Kind.SECTION, "20"),
+]
+
+
+def _data_path(app_label: str, name: str) -> Path:
+    return Path(apps.get_app_config(app_label).path) / "data" / name
+
+
+def _decimal(value: str) -> Decimal | None:
+    try:
+        return Decimal(value) if value.strip() else None
+    except InvalidOperation:
+        return None
+
+
+class Command(BaseCommand):
+    help = "デモ用データを読み込みます（何度実行しても同じ結果になります）。 / Load demo data (idempotent)."
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            sync_role_groups()
+            home = self._home_page()
+            venues = self._venues()
+            units = self._curricula()
+            departments = self._departments()
+            users = self._users()
+        self.stdout.write(
+            f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
+            f"Departments: {departments}. Demo users: {users}."
+        )
+        self.stdout.write("")
+        self.stdout.write("デモ用ログイン（本番では使用しないでください） / Demo logins (demo only):")
+        for email, password, *_rest, role, _number in DEMO_USERS:
+            self.stdout.write(f"  {role.label:<4} {email:<22} {password}")
+
+    def _home_page(self) -> HomePage:
+        home = HomePage.objects.first()
+        if home is None:  # the data migration creates it; an admin may have deleted it
+            from wagtail.models import Page, Site
+
+            home = Page.get_first_root_node().add_child(
+                instance=HomePage(title=HOME_TITLE, slug="home", lead=HOME_LEAD)
+            )
+            Site.objects.update_or_create(
+                is_default_site=True,
+                defaults={"hostname": "localhost", "root_page": home, "site_name": HOME_TITLE},
+            )
+        return home
+
+    def _venues(self) -> int:
+        count = 0
+        with _data_path("classes", "toshima_kumin_hiroba.csv").open(encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                name = row["name_ja"].strip()
+                if not name.startswith("区民ひろば"):
+                    continue
+                Venue.objects.update_or_create(
+                    name=name,
+                    defaults={
+                        "address": row["address_ja"].strip(),
+                        "latitude": _decimal(row["lat"]),
+                        "longitude": _decimal(row["lon"]),
+                        "access": row["note"].strip(),
+                        "source": row["source"].strip(),
+                    },
+                )
+                count += 1
+        return count
+
+    def _curricula(self) -> int:
+        count = 0
+        path = _data_path("courses", "digikatsu_smartphone_curriculum.csv")
+        with path.open(encoding="utf-8") as fh:
+            for order, row in enumerate(csv.DictReader(fh)):
+                CurriculumUnit.objects.update_or_create(
+                    course_code=row["course_id"],
+                    title=row["unit"],
+                    defaults={
+                        "track": CurriculumUnit.Track.SMARTPHONE,
+                        "level": row["course_level"],
+                        "course_title": row["title_ja"],
+                        "objectives": row["objectives_ja"],
+                        "audience": "区民",
+                        "evidence_level": row["evidence_level"],
+                        "source": row["evidence"],
+                        "sort_order": order,
+                    },
+                )
+                count += 1
+        path = _data_path("courses", "municipal_infosec_training_topics.csv")
+        with path.open(encoding="utf-8") as fh:
+            for order, row in enumerate(csv.DictReader(fh)):
+                CurriculumUnit.objects.update_or_create(
+                    course_code=row["unit_id"],
+                    title=row["unit_ja"],
+                    defaults={
+                        "track": CurriculumUnit.Track.SECURITY,
+                        "level": "",
+                        "course_title": "情報セキュリティ研修",
+                        "objectives": row["objectives_ja"],
+                        "audience": row["audience"],
+                        "source": row["basis"],
+                        "sort_order": order,
+                    },
+                )
+                count += 1
+        return count
+
+    def _departments(self) -> int:
+        by_code: dict[str, Department] = {}
+        for code, name, kind, parent_code in DEMO_DEPARTMENTS:
+            dept, _created = Department.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "kind": kind, "parent": by_code.get(parent_code)},
+            )
+            by_code[code] = dept
+        return len(by_code)
+
+    def _users(self) -> int:
+        from django.contrib.auth.models import Group
+
+        department = Department.objects.get(code="1020")
+        for email, password, family, given, kana_f, kana_g, role, number in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                email=email,
+                defaults={
+                    "last_name": family,
+                    "first_name": given,
+                    "last_name_kana": kana_f,
+                    "first_name_kana": kana_g,
+                    "employee_number": number,
+                    "department": department,
+                },
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            user.groups.add(Group.objects.get(name=GROUP_NAMES[role]))
+            self._verify_email(user)
+        return len(DEMO_USERS)
+
+    def _verify_email(self, user: User) -> None:
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"verified": True, "primary": True}
+        )

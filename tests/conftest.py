@@ -1,0 +1,60 @@
+"""Shared fixtures: one user per role, with or without a second factor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from accounts.roles import GROUP_NAMES, Role
+
+# The permission matrix and the accessibility audit speak of these six kinds of visitor.
+VISITORS = ("anonymous", "resident", "staff", "trainer", "counter", "admin")
+TEST_PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture
+def make_user(db) -> Callable[..., User]:
+    """Create a user with an optional role; ``mfa=True`` gives them a TOTP authenticator.
+
+    The TOTP secret is kept on ``user.totp_secret`` so a test can compute a code.
+    """
+    counter = iter(range(1, 10_000))
+
+    def _make(role: Role | str | None = None, *, mfa: bool = False, **fields) -> User:
+        n = next(counter)
+        email = fields.pop("email", f"user{n}-{role or 'resident'}@example.jp")
+        user = User.objects.create_user(
+            email=email,
+            password=TEST_PASSWORD,
+            last_name=fields.pop("last_name", "豊島"),
+            first_name=fields.pop("first_name", f"花子{n}"),
+            **fields,
+        )
+        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+        if role is not None:
+            user.groups.add(Group.objects.get(name=GROUP_NAMES[Role(role)]))
+        user.totp_secret = None
+        if mfa:
+            user.totp_secret = generate_totp_secret()
+            TOTP.activate(user, user.totp_secret)
+        return user
+
+    return _make
+
+
+@pytest.fixture
+def visitor_users(make_user) -> dict[str, User | None]:
+    """One user per visitor kind; staff-page roles have MFA set up, as they must."""
+    return {
+        "anonymous": None,
+        "resident": make_user(None),
+        "staff": make_user(Role.STAFF),
+        "trainer": make_user(Role.TRAINER, mfa=True),
+        "counter": make_user(Role.COUNTER, mfa=True),
+        "admin": make_user(Role.ADMIN, mfa=True),
+    }
