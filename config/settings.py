@@ -204,10 +204,11 @@ STORAGES = {
         "OPTIONS": env_json("MEDIA_STORAGE_OPTIONS"),
     },
     "staticfiles": {
+        # Hashed file names (long cache lifetimes behind the proxy) need collectstatic first.
         "BACKEND": (
-            "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
-            else "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", not DEBUG)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
         ),
     },
 }
