@@ -19,7 +19,7 @@ ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/text-size/", "/healthz")
 
 
 def mfa_required(user) -> bool:
-    required = {r for r in settings.MFA_REQUIRED_ROLES}
+    required = set(settings.MFA_REQUIRED_ROLES)
     return bool(required & {str(role) for role in roles_of(user)})
 
 
@@ -40,9 +40,7 @@ class MFARequiredMiddleware:
             and not request.path.startswith(self.exempt_prefixes)
             and mfa_missing(user)
         ):
-            message = _(
-                "この役割では二段階認証が必要です。先に認証アプリを設定してください。"
-            )
+            message = _("この役割では二段階認証が必要です。先に認証アプリを設定してください。")
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message, "code": "mfa_required"}, status=403)
             messages.warning(request, message)

@@ -12,7 +12,5 @@ def site_chrome(request: HttpRequest) -> dict:
         "text_size": current_text_size(request),
         "text_sizes": TEXT_SIZES,
         "TEXT_SIZE_COOKIE": settings.TEXT_SIZE_COOKIE,
-        "user_has_staff_pages": SimpleLazyObject(
-            lambda: has_role(request.user, *STAFF_PAGE_ROLES)
-        ),
+        "user_has_staff_pages": SimpleLazyObject(lambda: has_role(request.user, *STAFF_PAGE_ROLES)),
     }

@@ -1,9 +1,11 @@
 import logging
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
@@ -40,12 +42,14 @@ class TextSizeView(View):
         ):
             next_url = "/"
         response = HttpResponseRedirect(next_url)
-        if is_valid_text_size(size):
-            response.set_cookie(
-                settings.TEXT_SIZE_COOKIE,
-                size,
-                max_age=ONE_YEAR,
-                samesite="Lax",
-                secure=request.is_secure(),
-            )
+        if not is_valid_text_size(size):
+            messages.error(request, _("文字の大きさは「標準」「大」「特大」から選んでください。"))
+            return response
+        response.set_cookie(
+            settings.TEXT_SIZE_COOKIE,
+            size,
+            max_age=ONE_YEAR,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
         return response

@@ -24,12 +24,46 @@ from courses.models import CurriculumUnit
 # Demo only: documented in the README, printed by the command, never for production data.
 DEMO_USERS = [
     # email, password, family, given, kana family, kana given, role, employee number
-    ("admin@example.jp", "demo-admin-2026", "豊島", "管理", "トシマ", "カンリ", Role.ADMIN, "900001"),
-    ("trainer@example.jp", "demo-trainer-2026", "池袋", "講師", "イケブクロ", "コウシ",
-     Role.TRAINER, "900002"),
-    ("counter@example.jp", "demo-counter-2026", "巣鴨", "窓口", "スガモ", "マドグチ",
-     Role.COUNTER, "900003"),
-    ("staff@example.jp", "demo-staff-2026", "目白", "職員", "メジロ", "ショクイン", Role.STAFF, "900004"),
+    (
+        "admin@example.jp",
+        "demo-admin-2026",
+        "豊島",
+        "管理",
+        "トシマ",
+        "カンリ",
+        Role.ADMIN,
+        "900001",
+    ),
+    (
+        "trainer@example.jp",
+        "demo-trainer-2026",
+        "池袋",
+        "講師",
+        "イケブクロ",
+        "コウシ",
+        Role.TRAINER,
+        "900002",
+    ),
+    (
+        "counter@example.jp",
+        "demo-counter-2026",
+        "巣鴨",
+        "窓口",
+        "スガモ",
+        "マドグチ",
+        Role.COUNTER,
+        "900003",
+    ),
+    (
+        "staff@example.jp",
+        "demo-staff-2026",
+        "目白",
+        "職員",
+        "メジロ",
+        "ショクイン",
+        Role.STAFF,
+        "900004",
+    ),
 ]
 
 DEMO_DEPARTMENTS = [
@@ -54,7 +88,10 @@ def _decimal(value: str) -> Decimal | None:
 
 
 class Command(BaseCommand):
-    help = "デモ用データを読み込みます（何度実行しても同じ結果になります）。 / Load demo data (idempotent)."
+    help = (
+        "デモ用データを読み込みます（何度実行しても同じ結果になります）。 / "
+        "Load demo data (idempotent)."
+    )
 
     def handle(self, *args, **options) -> None:
         with transaction.atomic():
@@ -69,7 +106,9 @@ class Command(BaseCommand):
             f"Departments: {departments}. Demo users: {users}."
         )
         self.stdout.write("")
-        self.stdout.write("デモ用ログイン（本番では使用しないでください） / Demo logins (demo only):")
+        self.stdout.write(
+            "デモ用ログイン（本番では使用しないでください） / Demo logins (demo only):"
+        )
         for email, password, *_rest, role, _number in DEMO_USERS:
             self.stdout.write(f"  {role.label:<4} {email:<22} {password}")
 

@@ -1,0 +1,62 @@
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Department, User
+from accounts.roles import Role, roles_of
+from base.management.commands.seed_demo import DEMO_USERS
+from classes.models import Venue
+from courses.models import CurriculumUnit
+
+
+def _counts():
+    return (
+        Venue.objects.count(),
+        CurriculumUnit.objects.count(),
+        Department.objects.count(),
+        User.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_seed_demo_loads_real_data_and_is_idempotent(capsys):
+    call_command("seed_demo")
+    first = _counts()
+    call_command("seed_demo")
+    assert _counts() == first
+
+    # The 6 区民ひろば rows of classes/data (the 7th row is an office, not a venue).
+    assert first[0] == 6
+    assert Venue.objects.get(name="区民ひろば駒込").address == "豊島区駒込2-2-4"
+    assert not Venue.objects.filter(name__startswith="地域区民ひろば課").exists()
+    # 25 smartphone units and 15 information-security units.
+    assert CurriculumUnit.objects.filter(track="smartphone").count() == 25
+    assert CurriculumUnit.objects.filter(track="security").count() == 15
+    assert CurriculumUnit.objects.get(course_code="S04").title == "標的型攻撃メール・フィッシング"
+
+    out = capsys.readouterr().out
+    for email, password, *_rest in DEMO_USERS:
+        assert email in out and password in out
+
+
+@pytest.mark.django_db
+def test_demo_users_have_their_roles_and_passwords():
+    call_command("seed_demo")
+    for email, password, *_rest, role, _number in DEMO_USERS:
+        user = User.objects.get(email=email)
+        assert user.check_password(password)
+        assert roles_of(user) == {role}
+    admin = User.objects.get(email="admin@example.jp")
+    assert admin.has_perm("wagtailadmin.access_admin")
+    assert not User.objects.get(email="trainer@example.jp").has_perm("wagtailadmin.access_admin")
+    assert Role.ADMIN in roles_of(admin)
+
+
+@pytest.mark.django_db
+def test_seed_demo_keeps_a_password_an_admin_changed():
+    call_command("seed_demo")
+    user = User.objects.get(email="staff@example.jp")
+    user.set_password("changed-by-admin-2026")
+    user.save()
+    call_command("seed_demo")
+    user.refresh_from_db()
+    assert user.check_password("changed-by-admin-2026")
