@@ -1,9 +1,11 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
+from wagtail.users.apps import WagtailUsersAppConfig
 
 
 class AccountsConfig(AppConfig):
+    default = True  # this module also holds UsersAppConfig
     name = "accounts"
     verbose_name = _("アカウント")
 
@@ -12,3 +14,9 @@ class AccountsConfig(AppConfig):
 
         # Run after every app's migrations, so the permissions of apps migrated later exist.
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+
+
+class UsersAppConfig(WagtailUsersAppConfig):
+    """Wagtail's user admin, with the forms for our User model's extra fields."""
+
+    user_viewset = "accounts.admin_users.UserViewSet"
