@@ -1,4 +1,16 @@
+"""Smartphone classes (スマホ教室): where, when, who booked, who came.
+
+Seat allocation, cancellation and waitlist promotion live in ``classes.services``; nothing
+else writes ``Registration.status``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,6 +21,9 @@ class Venue(models.Model):
     name_kana = models.CharField(_("名称（カナ）"), max_length=120, blank=True)
     address = models.CharField(_("住所"), max_length=200, blank=True)
     address_detail = models.CharField(_("方書"), max_length=120, blank=True)
+    area = models.CharField(
+        _("地域（町名）"), max_length=40, blank=True, help_text=_("例：駒込、要町、南池袋")
+    )
     latitude = models.DecimalField(_("緯度"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(
         _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
@@ -26,3 +41,345 @@ class Venue(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Room(models.Model):
+    venue = models.ForeignKey(Venue, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(_("部屋名"), max_length=60)
+    capacity = models.PositiveIntegerField(_("定員の目安"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["venue", "name"]
+        constraints = [models.UniqueConstraint(fields=["venue", "name"], name="unique_room_name")]
+        verbose_name = _("部屋")
+        verbose_name_plural = _("部屋")
+
+    def __str__(self) -> str:
+        return f"{self.venue.name} {self.name}"
+
+
+class Level(models.TextChoices):
+    FIRST = "first", _("はじめて")
+    BASIC = "basic", _("基本")
+    ADVANCED = "advanced", _("応用")
+
+
+class ClassSeries(models.Model):
+    """A class as residents see it: one topic, one or more sessions at one venue."""
+
+    class BookingMode(models.TextChoices):
+        WHOLE_SERIES = "series", _("全回まとめて申し込む")
+        PER_SESSION = "session", _("回ごとに申し込む")
+
+    title = models.CharField(_("教室名"), max_length=120)
+    description = models.TextField(_("内容"), blank=True)
+    level = models.CharField(_("レベル"), max_length=10, choices=Level.choices)
+    curriculum_code = models.CharField(
+        _("カリキュラムの講座番号"),
+        max_length=8,
+        blank=True,
+        help_text=_("例：B01。できることチェックの項目はこの講座の到達目標から作ります。"),
+    )
+    course_page = models.ForeignKey(
+        "wagtailcore.Page",
+        verbose_name=_("教材ページ"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    partner = models.CharField(
+        _("協力団体"), max_length=120, blank=True, help_text=_("例：携帯電話会社")
+    )
+    loaner_phones = models.BooleanField(_("貸出用スマホあり"), default=False)
+    covers_iphone = models.BooleanField(_("iPhone に対応"), default=True)
+    covers_android = models.BooleanField(_("Android に対応"), default=True)
+    booking_mode = models.CharField(
+        _("申込方法"), max_length=10, choices=BookingMode.choices, default=BookingMode.PER_SESSION
+    )
+    completion_percent = models.PositiveSmallIntegerField(_("修了に必要な出席率（%）"), default=75)
+    what_to_bring = models.TextField(_("持ち物"), blank=True)
+    is_published = models.BooleanField(_("公開"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name = _("教室")
+        verbose_name_plural = _("教室")
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_whole_series(self) -> bool:
+        return self.booking_mode == self.BookingMode.WHOLE_SERIES
+
+
+class ClassSession(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("開催予定")
+        CANCELLED = "cancelled", _("中止")
+
+    series = models.ForeignKey(ClassSeries, on_delete=models.CASCADE, related_name="sessions")
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="sessions")
+    room = models.ForeignKey(
+        Room, verbose_name=_("部屋"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    starts_at = models.DateTimeField(_("開始"))
+    ends_at = models.DateTimeField(_("終了"))
+    capacity = models.PositiveIntegerField(_("定員"))
+    trainers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("講師"), blank=True, related_name="sessions"
+    )
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    cancel_reason = models.CharField(_("中止の理由"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(condition=Q(capacity__gte=1), name="session_capacity_positive"),
+        ]
+        verbose_name = _("開催回")
+        verbose_name_plural = _("開催回")
+
+    def __str__(self) -> str:
+        local = timezone.localtime(self.starts_at)
+        return f"{self.series.title} {local:%Y-%m-%d %H:%M} {self.venue.name}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("classes:session_detail", args=[self.pk])
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class Registration(models.Model):
+    """One person's booking: of one session, or of a whole series (``session`` is null).
+
+    ``seat`` numbers confirmed bookings 1..capacity; the unique constraint on it means that
+    even a bug in the locking could not give out more seats than numbers.
+    """
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("予約確定")
+        WAITLISTED = "waitlisted", _("キャンセル待ち")
+        CANCELLED = "cancelled", _("取消")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("ウェブ")
+        PHONE = "phone", _("電話")
+        COUNTER = "counter", _("窓口")
+        API = "api", _("API")
+
+    class AgeBand(models.TextChoices):
+        UNDER_60 = "under60", _("59歳以下")
+        AGE_60S = "60s", _("60〜64歳")
+        AGE_65_69 = "65-69", _("65〜69歳")
+        AGE_70S = "70s", _("70〜74歳")
+        AGE_75_79 = "75-79", _("75〜79歳")
+        AGE_80_PLUS = "80+", _("80歳以上")
+
+    class Device(models.TextChoices):
+        IPHONE = "iphone", _("iPhone")
+        ANDROID = "android", _("Android")
+        NONE = "none", _("持っていない")
+
+    series = models.ForeignKey(ClassSeries, on_delete=models.CASCADE, related_name="registrations")
+    session = models.ForeignKey(
+        ClassSession,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    reference = models.CharField(_("受付番号"), max_length=12, unique=True)
+    status = models.CharField(_("状態"), max_length=12, choices=Status.choices)
+    seat = models.PositiveIntegerField(_("席番号"), null=True, blank=True)
+    name = models.CharField(_("お名前"), max_length=60)
+    name_kana = models.CharField(_("ふりがな"), max_length=60)
+    phone = models.CharField(_("電話番号"), max_length=15, help_text=_("数字のみで保存します"))
+    person_key = models.CharField(max_length=160, editable=False)
+    age_band = models.CharField(_("年代"), max_length=8, choices=AgeBand.choices)
+    area = models.CharField(_("お住まいの地域（町名）"), max_length=40)
+    device = models.CharField(_("お使いのスマホ"), max_length=8, choices=Device.choices)
+    wants_loaner = models.BooleanField(_("貸出用スマホを希望"), default=False)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    consented_at = models.DateTimeField(_("個人情報の取扱いへの同意"))
+    channel = models.CharField(_("受付方法"), max_length=8, choices=Channel.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受付した職員"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("受付日時"), default=timezone.now)
+    promoted_at = models.DateTimeField(_("繰り上げ日時"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            # The same person cannot hold two live bookings of one session / one series.
+            models.UniqueConstraint(
+                fields=["session", "person_key"],
+                condition=Q(status__in=["confirmed", "waitlisted"], session__isnull=False),
+                name="one_live_booking_per_person_and_session",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "person_key"],
+                condition=Q(status__in=["confirmed", "waitlisted"], session__isnull=True),
+                name="one_live_booking_per_person_and_series",
+            ),
+            models.UniqueConstraint(
+                fields=["session", "seat"],
+                condition=Q(status="confirmed", session__isnull=False),
+                name="one_booking_per_session_seat",
+            ),
+            models.UniqueConstraint(
+                fields=["series", "seat"],
+                condition=Q(status="confirmed", session__isnull=True),
+                name="one_booking_per_series_seat",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="confirmed", seat__gte=1) | ~Q(status="confirmed"),
+                name="confirmed_booking_has_seat",
+            ),
+        ]
+        indexes = [models.Index(fields=["phone"]), models.Index(fields=["name_kana"])]
+        verbose_name = _("申込")
+        verbose_name_plural = _("申込")
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.name}"
+
+
+class Attendance(models.Model):
+    class Status(models.TextChoices):
+        PRESENT = "present", _("出席")
+        LATE = "late", _("遅刻")
+        ABSENT = "absent", _("欠席")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="attendances"
+    )
+    session = models.ForeignKey(ClassSession, on_delete=models.CASCADE, related_name="attendances")
+    status = models.CharField(_("出欠"), max_length=8, choices=Status.choices)
+    checked_in_at = models.DateTimeField(_("受付時刻"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"], name="one_attendance_per_session"
+            )
+        ]
+        verbose_name = _("出欠")
+        verbose_name_plural = _("出欠")
+
+
+class PhoneCall(models.Model):
+    """An entry on the 要電話連絡 worklist: someone without e-mail who must be phoned."""
+
+    class Reason(models.TextChoices):
+        PROMOTED = "promoted", _("キャンセル待ちから繰り上げ")
+        REMINDER = "reminder", _("前日のお知らせ")
+        SESSION_CANCELLED = "cancelled", _("開催中止のお知らせ")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="phone_calls"
+    )
+    session = models.ForeignKey(
+        ClassSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("用件"), max_length=10, choices=Reason.choices)
+    created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    done_at = models.DateTimeField(_("連絡日時"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("メモ"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["done_at", "created_at"]
+        constraints = [
+            # Running the reminder job twice must not put anyone on the list twice.
+            models.UniqueConstraint(
+                fields=["registration", "session", "reason"],
+                condition=Q(session__isnull=False),
+                name="one_call_per_reason_and_session",
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "reason"],
+                condition=Q(session__isnull=True),
+                name="one_call_per_reason",
+            ),
+        ]
+        verbose_name = _("要電話連絡")
+        verbose_name_plural = _("要電話連絡")
+
+
+class Notification(models.Model):
+    """A record of each e-mail sent about a booking, so that no step is sent twice."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="notifications"
+    )
+    session = models.ForeignKey(
+        ClassSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=20)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session", "kind"],
+                condition=Q(session__isnull=False),
+                name="one_notification_per_kind_and_session",
+            ),
+            models.UniqueConstraint(
+                fields=["registration", "kind"],
+                condition=Q(session__isnull=True),
+                name="one_notification_per_kind",
+            ),
+        ]
+
+
+class SkillCheck(models.Model):
+    """できることチェック: one can-do item, asked at the first (pre) and last (post) session."""
+
+    class Phase(models.TextChoices):
+        PRE = "pre", _("初回")
+        POST = "post", _("最終回")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="skill_checks"
+    )
+    phase = models.CharField(_("時期"), max_length=4, choices=Phase.choices)
+    unit = models.ForeignKey(
+        "courses.CurriculumUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("項目")
+    )
+    can_do = models.BooleanField(_("できる"))
+    recorded_at = models.DateTimeField(default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "phase", "unit"], name="one_answer_per_item_and_phase"
+            )
+        ]
+        verbose_name = _("できることチェック")
+        verbose_name_plural = _("できることチェック")

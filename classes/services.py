@@ -1,0 +1,579 @@
+"""Booking rules for smartphone classes: the one place that gives out and frees seats.
+
+Every channel (public form, staff form, API) books through ``allocate_seat`` and cancels through
+``cancel_registration``. Each takes a row lock on the session (or series) it books, counts and
+writes inside one durable transaction; on SQLite the ``IMMEDIATE`` transaction mode gives the
+same serialisation. Mail goes out after commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.models import (
+    Attendance,
+    ClassSeries,
+    ClassSession,
+    PhoneCall,
+    Registration,
+    Room,
+    Venue,
+)
+
+logger = logging.getLogger(__name__)
+
+# Upper-case letters and digits that are hard to confuse when read aloud or handwritten:
+# no 0/O/D/Q, 1/I/L/T, 2/Z, 5/S, 8/B, U/V.
+REFERENCE_ALPHABET = "ACEFGHJKMNPRWXY34679"
+REFERENCE_LENGTH = 6
+LATE_AFTER = timedelta(minutes=10)
+
+error_messages = {
+    "phone_invalid": _(
+        "電話番号は、市外局番から10けたか11けたの数字で入力してください（例：03-3981-1111）。"
+    ),
+    "email_invalid": _("メールアドレスの形式が正しくありません。"),
+    "consent_required": _("個人情報の取扱いに同意していただく必要があります。"),
+    "required": _("この項目を入力してください。"),
+    "too_long": _("%(limit)s 文字以内で入力してください。"),
+    "choice_invalid": _("選択肢から選んでください。"),
+    "duplicate": _("この方は、この教室にすでに申し込まれています。"),
+    "cancelled": _("この回は中止になりました。"),
+    "started": _("この回はすでに始まっているため、申し込めません。"),
+    "not_bookable": _("この教室は申込を受け付けていません。"),
+    "wrong_target": _("この教室は全回まとめての申込です。"),
+    "not_found": _("受付番号と電話番号に合う申込が見つかりません。"),
+    "already_cancelled": _("この申込はすでに取り消されています。"),
+    "not_on_session": _("この受付番号は、この回の申込ではありません。"),
+    "not_confirmed": _("この申込は予約が確定していません（キャンセル待ちまたは取消）。"),
+    "busy": _("ただいま混み合っています。少し待ってからもう一度お試しください。"),
+}
+
+
+class BookingError(Exception):
+    """A booking rule was broken; ``code`` keys ``error_messages``, ``field`` names the input."""
+
+    def __init__(self, code: str, field: str | None = None, **params) -> None:
+        self.code = code
+        self.field = field
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def message(self) -> str:
+        text = str(error_messages[self.code])
+        return text % self.params if self.params else text
+
+
+# --- Input normalisation ------------------------------------------------------------------
+
+
+def normalise_phone(raw: str) -> str:
+    """Return the digits of a Japanese phone number, or raise ``BookingError``.
+
+    Accepts full-width digits, hyphens of every width, spaces, brackets and +81.
+    """
+    text = unicodedata.normalize("NFKC", raw or "").strip()
+    text = re.sub(r"[\s\-‐‑‒–—―ー−()（）.]", "", text)
+    if text.startswith("+81"):
+        text = "0" + text[3:].lstrip("0")
+    if not re.fullmatch(r"0\d{9,10}", text):
+        raise BookingError("phone_invalid", field="phone")
+    return text
+
+
+def format_phone(digits: str) -> str:
+    """Display form with hyphens for common number shapes (03-xxxx-xxxx, 090-xxxx-xxxx)."""
+    if len(digits) == 11:
+        return f"{digits[:3]}-{digits[3:7]}-{digits[7:]}"
+    if len(digits) == 10 and digits[:2] in ("03", "06"):
+        return f"{digits[:2]}-{digits[2:6]}-{digits[6:]}"
+    if len(digits) == 10:
+        return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
+    return digits
+
+
+def normalise_name(raw: str) -> str:
+    """Name as compared for double bookings: NFKC, no spaces of any width, case-folded."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).casefold()
+
+
+def make_person_key(name: str, phone_digits: str) -> str:
+    return f"{phone_digits}|{normalise_name(name)}"
+
+
+def generate_reference() -> str:
+    return "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def normalise_reference(raw: str) -> str:
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw or "")).upper()
+
+
+@dataclass
+class BookingRequest:
+    """What the booking form, the staff form and the API all collect."""
+
+    name: str
+    name_kana: str
+    phone: str
+    age_band: str
+    area: str
+    device: str
+    wants_loaner: bool = False
+    email: str = ""
+    consent: bool = False
+    errors: dict[str, str] = field(default_factory=dict, init=False, repr=False)
+
+    def clean(self) -> BookingRequest:
+        """Normalise in place; raise ``BookingError`` for the first field that is wrong.
+
+        ``validate()`` collects every field's error at once for forms and the API.
+        """
+        errors = self.validate()
+        if errors:
+            field_name, error = next(iter(errors.items()))
+            raise error
+        return self
+
+    def validate(self) -> dict[str, BookingError]:
+        errors: dict[str, BookingError] = {}
+        self.name = _squash(self.name)
+        self.name_kana = _squash(self.name_kana)
+        self.area = _squash(self.area)
+        self.email = (self.email or "").strip()
+        for name, limit in (("name", 60), ("name_kana", 60), ("area", 40)):
+            value = getattr(self, name)
+            if not value:
+                errors[name] = BookingError("required", field=name)
+            elif len(value) > limit:
+                errors[name] = BookingError("too_long", field=name, limit=limit)
+        try:
+            self.phone = normalise_phone(self.phone)
+        except BookingError as exc:
+            errors["phone"] = exc
+        if self.age_band not in Registration.AgeBand.values:
+            errors["age_band"] = BookingError("choice_invalid", field="age_band")
+        if self.device not in Registration.Device.values:
+            errors["device"] = BookingError("choice_invalid", field="device")
+        if self.email:
+            try:
+                validate_email(self.email)
+            except ValidationError:
+                errors["email"] = BookingError("email_invalid", field="email")
+            if len(self.email) > 254:
+                errors["email"] = BookingError("too_long", field="email", limit=254)
+        if not self.consent:
+            errors["consent"] = BookingError("consent_required", field="consent")
+        return errors
+
+
+def _squash(value: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", value or "")).strip()
+
+
+# --- Capacity -----------------------------------------------------------------------------
+
+
+def series_capacity(series: ClassSeries) -> int:
+    """A whole-series booking needs a seat in every session: the smallest session decides."""
+    value = series.sessions.filter(status=ClassSession.Status.SCHEDULED).aggregate(
+        m=Min("capacity")
+    )["m"]
+    return value or 0
+
+
+def live_registrations(target: ClassSession | ClassSeries) -> QuerySet[Registration]:
+    live = Q(status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED])
+    if isinstance(target, ClassSession):
+        return Registration.objects.filter(live, session=target)
+    return Registration.objects.filter(live, series=target, session__isnull=True)
+
+
+def seats_left(session: ClassSession) -> int:
+    """Free seats of a session, counting per-session and whole-series bookings alike."""
+    if session.series.is_whole_series:
+        capacity = series_capacity(session.series)
+        taken = live_registrations(session.series).filter(status="confirmed").count()
+    else:
+        capacity = session.capacity
+        taken = live_registrations(session).filter(status="confirmed").count()
+    return max(capacity - taken, 0)
+
+
+def waitlist_position(registration: Registration) -> int | None:
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    target = registration.session or registration.series
+    ahead = (
+        live_registrations(target)
+        .filter(status=Registration.Status.WAITLISTED)
+        .filter(
+            Q(created_at__lt=registration.created_at)
+            | Q(created_at=registration.created_at, pk__lt=registration.pk)
+        )
+        .count()
+    )
+    return ahead + 1
+
+
+# --- Booking and cancelling ---------------------------------------------------------------
+
+
+def booking_target(session: ClassSession) -> ClassSession | ClassSeries:
+    """What a booking made from this session's page holds a seat in."""
+    return session.series if session.series.is_whole_series else session
+
+
+def allocate_seat(
+    target: ClassSession | ClassSeries,
+    request: BookingRequest,
+    *,
+    channel: str,
+    created_by=None,
+) -> Registration:
+    """Book a seat, or a waitlist place when the class is full; the only way to book."""
+    request.clean()
+    person_key = make_person_key(request.name, request.phone)
+    try:
+        with transaction.atomic(durable=True):
+            locked = _lock(target)
+            _check_bookable(locked)
+            if live_registrations(locked).filter(person_key=person_key).exists():
+                raise BookingError("duplicate")
+            capacity = (
+                locked.capacity if isinstance(locked, ClassSession) else series_capacity(locked)
+            )
+            taken = set(
+                live_registrations(locked)
+                .filter(status=Registration.Status.CONFIRMED)
+                .values_list("seat", flat=True)
+            )
+            seat = _lowest_free_seat(taken, capacity)
+            registration = Registration.objects.create(
+                series=locked.series if isinstance(locked, ClassSession) else locked,
+                session=locked if isinstance(locked, ClassSession) else None,
+                reference=_unused_reference(),
+                status=Registration.Status.CONFIRMED if seat else Registration.Status.WAITLISTED,
+                seat=seat,
+                name=request.name,
+                name_kana=request.name_kana,
+                phone=request.phone,
+                person_key=person_key,
+                age_band=request.age_band,
+                area=request.area,
+                device=request.device,
+                wants_loaner=request.wants_loaner,
+                email=request.email,
+                consented_at=timezone.now(),
+                channel=channel,
+                created_by=created_by,
+            )
+            transaction.on_commit(lambda: _notify_booked(registration.pk))
+    except IntegrityError as exc:
+        # Only reachable if the lock was bypassed; the constraints keep the data right.
+        logger.warning("Booking refused by a constraint: %s", exc)
+        raise BookingError("duplicate") from exc
+    except OperationalError as exc:
+        logger.warning("Booking failed on a busy database: %s", exc)
+        raise BookingError("busy") from exc
+    return registration
+
+
+def find_registration(reference: str, phone: str) -> Registration:
+    """Look a booking up the way residents identify it: reference code plus phone number."""
+    try:
+        digits = normalise_phone(phone)
+    except BookingError as exc:
+        raise BookingError("not_found") from exc
+    registration = (
+        Registration.objects.select_related("series", "session", "session__venue")
+        .filter(reference=normalise_reference(reference), phone=digits)
+        .first()
+    )
+    if registration is None:
+        raise BookingError("not_found")
+    return registration
+
+
+def cancel_registration(registration: Registration, *, by=None) -> Registration | None:
+    """Cancel a booking and give its seat to the first on the waitlist, in one transaction.
+
+    Returns the promoted registration, if any.
+    """
+    target = registration.session or registration.series
+    promoted = None
+    with transaction.atomic(durable=True):
+        _lock(target)
+        current = Registration.objects.select_for_update().get(pk=registration.pk)
+        if current.status == Registration.Status.CANCELLED:
+            raise BookingError("already_cancelled")
+        freed_seat = current.seat if current.status == Registration.Status.CONFIRMED else None
+        current.status = Registration.Status.CANCELLED
+        current.seat = None
+        current.cancelled_at = timezone.now()
+        current.save(update_fields=["status", "seat", "cancelled_at"])
+        if freed_seat is not None:
+            promoted = _promote_first_waiting(target, freed_seat)
+        if promoted is not None:
+            promoted_pk = promoted.pk
+            transaction.on_commit(lambda: _notify_promoted(promoted_pk))
+    registration.refresh_from_db()
+    return promoted
+
+
+def _promote_first_waiting(target, seat: int) -> Registration | None:
+    first = (
+        live_registrations(target)
+        .filter(status=Registration.Status.WAITLISTED)
+        .order_by("created_at", "pk")
+        .select_for_update()
+        .first()
+    )
+    if first is None:
+        return None
+    first.status = Registration.Status.CONFIRMED
+    first.seat = seat
+    first.promoted_at = timezone.now()
+    first.save(update_fields=["status", "seat", "promoted_at"])
+    if not first.email:
+        PhoneCall.objects.get_or_create(
+            registration=first, session=first.session, reason=PhoneCall.Reason.PROMOTED
+        )
+    return first
+
+
+def _lock(target: ClassSession | ClassSeries) -> ClassSession | ClassSeries:
+    model = type(target)
+    related = ["series", "venue"] if model is ClassSession else []
+    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=target.pk)
+
+
+def _check_bookable(target: ClassSession | ClassSeries) -> None:
+    series = target.series if isinstance(target, ClassSession) else target
+    if not series.is_published:
+        raise BookingError("not_bookable")
+    if isinstance(target, ClassSession):
+        if series.is_whole_series:
+            raise BookingError("wrong_target")
+        if target.is_cancelled:
+            raise BookingError("cancelled")
+        if target.starts_at <= timezone.now():
+            raise BookingError("started")
+    else:
+        first = target.sessions.filter(status=ClassSession.Status.SCHEDULED).first()
+        if first is None or not target.is_whole_series:
+            raise BookingError("not_bookable")
+        if first.starts_at <= timezone.now():
+            raise BookingError("started")
+
+
+def _lowest_free_seat(taken: set[int | None], capacity: int) -> int | None:
+    for seat in range(1, capacity + 1):
+        if seat not in taken:
+            return seat
+    return None
+
+
+def _unused_reference() -> str:
+    for _attempt in range(20):
+        reference = generate_reference()
+        if not Registration.objects.filter(reference=reference).exists():
+            return reference
+    raise BookingError("busy")
+
+
+# --- Notifications (after commit) -----------------------------------------------------------
+
+
+def _notify_booked(registration_pk: int) -> None:
+    from classes.tasks import send_booking_mail
+
+    send_booking_mail.enqueue(registration_pk, "booked")
+
+
+def _notify_promoted(registration_pk: int) -> None:
+    from classes.tasks import send_booking_mail
+
+    send_booking_mail.enqueue(registration_pk, "promoted")
+
+
+# --- Sessions ---------------------------------------------------------------------------
+
+
+def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
+    """Cancel a session and tell everyone booked on it; returns how many were told."""
+    from classes.tasks import send_booking_mail
+
+    with transaction.atomic(durable=True):
+        locked = ClassSession.objects.select_for_update().get(pk=session.pk)
+        if locked.is_cancelled:
+            return 0
+        locked.status = ClassSession.Status.CANCELLED
+        locked.cancel_reason = reason
+        locked.save(update_fields=["status", "cancel_reason"])
+        affected = list(
+            Registration.objects.filter(
+                Q(session=locked) | Q(series=locked.series, session__isnull=True),
+                status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+            )
+        )
+        for registration in affected:
+            if not registration.email:
+                PhoneCall.objects.get_or_create(
+                    registration=registration,
+                    session=locked,
+                    reason=PhoneCall.Reason.SESSION_CANCELLED,
+                )
+        with_email = [r.pk for r in affected if r.email]
+        transaction.on_commit(
+            lambda: [
+                send_booking_mail.enqueue(pk, "session_cancelled", locked.pk) for pk in with_email
+            ]
+        )
+    session.refresh_from_db()
+    return len(affected)
+
+
+@dataclass
+class SeriesPlan:
+    sessions: list[ClassSession]
+    skipped: list[date]
+
+
+def create_series_sessions(
+    series: ClassSeries,
+    *,
+    venue: Venue,
+    first_date: date,
+    start: time,
+    end: time,
+    count: int,
+    capacity: int,
+    room: Room | None = None,
+    holidays: set[date] | frozenset[date] = frozenset(),
+    interval_days: int = 7,
+    trainers=(),
+) -> SeriesPlan:
+    """Create ``count`` sessions every ``interval_days`` from ``first_date``.
+
+    A date in ``holidays`` is skipped and the series runs on to the next slot, so the class
+    still has ``count`` sessions ("every Tuesday 10:00–12:00, 4 times from 6 January").
+    """
+    if count < 1 or count > 52:
+        raise ValueError("count must be between 1 and 52")
+    if end <= start:
+        raise ValueError("end must be after start")
+    tz = timezone.get_current_timezone()
+    sessions: list[ClassSession] = []
+    skipped: list[date] = []
+    day = first_date
+    with transaction.atomic():
+        while len(sessions) < count:
+            if day in holidays:
+                skipped.append(day)
+            else:
+                session = ClassSession.objects.create(
+                    series=series,
+                    venue=venue,
+                    room=room,
+                    starts_at=datetime.combine(day, start, tzinfo=tz),
+                    ends_at=datetime.combine(day, end, tzinfo=tz),
+                    capacity=capacity,
+                )
+                if trainers:
+                    session.trainers.set(trainers)
+                sessions.append(session)
+            day += timedelta(days=interval_days)
+    return SeriesPlan(sessions=sessions, skipped=skipped)
+
+
+# --- Attendance ---------------------------------------------------------------------------
+
+
+def check_in(session: ClassSession, reference: str, *, by=None, now=None) -> Attendance:
+    """Record arrival by reference code (QR scan or typed): 出席, or 遅刻 after 10 minutes."""
+    now = now or timezone.now()
+    registration = (
+        Registration.objects.filter(reference=normalise_reference(reference))
+        .filter(Q(session=session) | Q(series=session.series_id, session__isnull=True))
+        .first()
+    )
+    if registration is None:
+        raise BookingError("not_on_session")
+    if registration.status != Registration.Status.CONFIRMED:
+        raise BookingError("not_confirmed")
+    status = (
+        Attendance.Status.LATE
+        if now > session.starts_at + LATE_AFTER
+        else Attendance.Status.PRESENT
+    )
+    attendance, created = Attendance.objects.get_or_create(
+        registration=registration,
+        session=session,
+        defaults={"status": status, "checked_in_at": now, "recorded_by": by},
+    )
+    if not created and attendance.status == Attendance.Status.ABSENT:
+        attendance.status = status
+        attendance.checked_in_at = now
+        attendance.recorded_by = by
+        attendance.save(update_fields=["status", "checked_in_at", "recorded_by"])
+    return attendance
+
+
+def record_attendance(
+    session: ClassSession, registration: Registration, status: str, *, by=None
+) -> Attendance:
+    if status not in Attendance.Status.values:
+        raise BookingError("choice_invalid")
+    if registration.session_id not in (None, session.pk) or (
+        registration.series_id != session.series_id
+    ):
+        raise BookingError("not_on_session")
+    attendance, _created = Attendance.objects.update_or_create(
+        registration=registration,
+        session=session,
+        defaults={"status": status, "recorded_by": by, "checked_in_at": timezone.now()},
+    )
+    return attendance
+
+
+def attendance_share(registration: Registration) -> tuple[int, int]:
+    """(sessions attended, sessions of the series) for the person behind a registration.
+
+    Counts every scheduled session of the series, future ones included, and the person's
+    attendance under any of their registrations (session-by-session booking gives several).
+    """
+    sessions = registration.series.sessions.filter(status=ClassSession.Status.SCHEDULED)
+    attended = (
+        Attendance.objects.filter(
+            registration__series=registration.series_id,
+            registration__person_key=registration.person_key,
+            registration__status=Registration.Status.CONFIRMED,
+            session__in=sessions,
+            status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE],
+        )
+        .values("session")
+        .distinct()
+        .count()
+    )
+    return attended, sessions.count()
+
+
+def has_completed_series(registration: Registration) -> bool:
+    attended, total = attendance_share(registration)
+    if total == 0 or registration.status != Registration.Status.CONFIRMED:
+        return False
+    return attended * 100 >= registration.series.completion_percent * total
