@@ -1,7 +1,12 @@
+from django.http import HttpRequest
+from django.urls import path, reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from accounts.admin_views import ROSTER_IMPORT_PERMISSION, RosterImportView
 from accounts.models import Department
 
 
@@ -17,3 +22,26 @@ class DepartmentViewSet(SnippetViewSet):
 
 
 register_snippet(DepartmentViewSet)
+
+
+class RosterImportMenuItem(MenuItem):
+    def is_shown(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(ROSTER_IMPORT_PERMISSION)
+
+
+@hooks.register("register_admin_urls")
+def register_roster_import_url():
+    return [
+        path("roster-import/", RosterImportView.as_view(), name="accounts_roster_import"),
+    ]
+
+
+@hooks.register("register_admin_menu_item")
+def register_roster_import_menu_item() -> MenuItem:
+    return RosterImportMenuItem(
+        _("職員名簿の取り込み"),
+        reverse_lazy("accounts_roster_import"),
+        name="roster-import",
+        icon_name="upload",
+        order=211,
+    )

@@ -286,6 +286,9 @@ class Attendance(models.Model):
         verbose_name = _("出欠")
         verbose_name_plural = _("出欠")
 
+    def __str__(self) -> str:
+        return f"{self.registration.reference} {self.get_status_display()}"
+
 
 class PhoneCall(models.Model):
     """An entry on the 要電話連絡 worklist: someone without e-mail who must be phoned."""
@@ -327,6 +330,9 @@ class PhoneCall(models.Model):
         verbose_name = _("要電話連絡")
         verbose_name_plural = _("要電話連絡")
 
+    def __str__(self) -> str:
+        return f"{self.registration.reference} {self.get_reason_display()}"
+
 
 class Notification(models.Model):
     """A record of each e-mail sent about a booking, so that no step is sent twice."""
@@ -353,6 +359,9 @@ class Notification(models.Model):
                 name="one_notification_per_kind",
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.registration.reference} {self.kind}"
 
 
 class SkillCheck(models.Model):
@@ -383,3 +392,6 @@ class SkillCheck(models.Model):
         ]
         verbose_name = _("できることチェック")
         verbose_name_plural = _("できることチェック")
+
+    def __str__(self) -> str:
+        return f"{self.registration.reference} {self.phase} {self.unit_id}"
