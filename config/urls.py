@@ -6,6 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from base import views as base_views
+from classes.api import api
 
 urlpatterns = [
     path("healthz", base_views.healthz, name="healthz"),
@@ -20,6 +21,9 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("staff/", include("accounts.urls")),
+    path("staff/classes/", include("classes.urls_staff")),
+    path("classes/", include("classes.urls")),
+    path("api/", api.urls),
 ]
 
 if settings.DEBUG:

@@ -1,0 +1,92 @@
+"""Booking forms. They check the shape of the input; the rules are in classes.services."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from classes.choices import AREA_CHOICES
+from classes.models import Registration
+from classes.services import BookingRequest
+
+
+class BookingForm(forms.Form):
+    """The booking questions, the same for residents, counter staff and phone staff."""
+
+    name = forms.CharField(
+        label=_("お名前"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text=_("例：豊島 花子"),
+    )
+    name_kana = forms.CharField(
+        label=_("お名前のふりがな"),
+        max_length=200,
+        help_text=_("例：としま はなこ"),
+    )
+    phone = forms.CharField(
+        label=_("電話番号"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
+        help_text=_("例：03-3981-1111 または 090-1234-5678。ハイフンはなくてもかまいません。"),
+    )
+    age_band = forms.ChoiceField(
+        label=_("年代"), choices=Registration.AgeBand.choices, widget=forms.RadioSelect
+    )
+    area = forms.ChoiceField(
+        label=_("お住まいの地域（町名）"),
+        choices=[("", _("選んでください"))] + AREA_CHOICES,
+    )
+    device = forms.ChoiceField(
+        label=_("お使いのスマホ"), choices=Registration.Device.choices, widget=forms.RadioSelect
+    )
+    wants_loaner = forms.BooleanField(label=_("教室で貸出用のスマホを使いたい"), required=False)
+    email = forms.CharField(
+        label=_("メールアドレス（なくてもかまいません）"),
+        required=False,
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text=_("入力すると、受付の確認と前日のお知らせをメールでお送りします。"),
+    )
+    consent = forms.BooleanField(
+        label=_("個人情報の取扱いについて同意します"),
+        required=False,  # checked in clean() so the message is the service's, in plain words
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        request = self.to_request(cleaned)
+        for field_name, error in request.validate().items():
+            self.add_error(field_name, error.message)
+        self.booking_request = request
+        return cleaned
+
+    @staticmethod
+    def to_request(data: dict) -> BookingRequest:
+        return BookingRequest(
+            name=data.get("name", ""),
+            name_kana=data.get("name_kana", ""),
+            phone=data.get("phone", ""),
+            age_band=data.get("age_band", ""),
+            area=data.get("area", ""),
+            device=data.get("device", ""),
+            wants_loaner=bool(data.get("wants_loaner")),
+            email=data.get("email", ""),
+            consent=bool(data.get("consent")),
+        )
+
+
+class CancelLookupForm(forms.Form):
+    reference = forms.CharField(
+        label=_("受付番号"),
+        max_length=20,
+        help_text=_("控えの紙に書いてある6文字です。"),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off"}),
+    )
+    phone = forms.CharField(
+        label=_("申込のときの電話番号"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "type": "tel", "autocomplete": "tel"}),
+    )
