@@ -1,0 +1,90 @@
+"""Fixtures and helpers shared by the gates and the browser tests."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from allauth.account.internal.flows.login import (
+    _AUTHENTICATION_METHODS_USER_SESSION_KEY,
+    AUTHENTICATION_METHODS_SESSION_KEY,
+)
+from allauth.account.internal.userkit import user_id_to_str
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.test import Client
+from wagtail.models import Collection, Locale, Page, Site, get_page_models
+
+from accounts.models import User
+from base.homepage import HOME_LEAD, HOME_TITLE
+from base.models import HomePage
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Render ``{% static %}`` without a collectstatic manifest (DEBUG is off in tests)."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Each test creates five users; PBKDF2 would spend seconds on their passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def sign_in(client: Client, user: User | None, *, reauthenticated: bool = False) -> Client:
+    """Log the client in as the login form does (password, then TOTP if the user has it).
+
+    ``force_login`` alone leaves none of allauth's authentication records. With
+    ``reauthenticated`` the visitor has also just confirmed the password again, which allauth
+    asks for before MFA changes such as TOTP activation.
+    """
+    if user is None:
+        return client
+    client.force_login(user)
+    now = time.time()
+    records = [{"method": "password", "at": now, "email": user.email}]
+    totp = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if totp is not None:
+        records.append({"method": "mfa", "at": now, "id": totp.pk, "type": totp.type})
+    if reauthenticated:
+        records.append({"method": "password", "at": now, "reauthenticated": True})
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = records
+    session[_AUTHENTICATION_METHODS_USER_SESSION_KEY] = user_id_to_str(user)
+    session.save()
+    return client
+
+
+def concrete_page_models() -> list[type[Page]]:
+    """Every page type an editor can create (Wagtail's bare root ``Page`` excluded)."""
+    return [model for model in get_page_models() if model is not Page]
+
+
+def ensure_page_tree() -> None:
+    """Make sure the site has one live page of each page type, also after a flush.
+
+    The data migration creates the home page, but a flush (``transactional_db``) deletes it
+    together with Wagtail's root page, locale and root collection. Add a page here for each
+    new page type, below the home page, so the accessibility audit visits it.
+    """
+    locale = Locale.objects.first() or Locale.objects.create(language_code=settings.LANGUAGE_CODE)
+    root = Page.get_first_root_node() or Page.add_root(
+        instance=Page(title="Root", slug="root", locale=locale)
+    )
+    if Collection.get_first_root_node() is None:
+        Collection.add_root(name="Root")
+    home = HomePage.objects.first()
+    if home is None:
+        home = root.add_child(instance=HomePage(title=HOME_TITLE, slug="home", lead=HOME_LEAD))
+    Site.objects.update_or_create(
+        is_default_site=True,
+        defaults={"hostname": "localhost", "root_page": home, "site_name": HOME_TITLE},
+    )
+
+
+def live_page_of(model: type[Page]) -> Page | None:
+    return model.objects.live().order_by("path").first()
