@@ -7,6 +7,7 @@ from collections.abc import Callable
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -45,4 +46,26 @@ class MFARequiredMiddleware:
                 return JsonResponse({"detail": message, "code": "mfa_required"}, status=403)
             messages.warning(request, message)
             return redirect("mfa_index")
+        return self.get_response(request)
+
+
+class AdminAccessMiddleware:
+    """Answer 403 to signed-in people without Wagtail admin access.
+
+    Wagtail sends them to the login page, and allauth sends signed-in people straight back to
+    ``next``: a redirect loop. A clear "no access" page is what they need.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            request.path.startswith("/admin/")
+            and user is not None
+            and user.is_authenticated
+            and not user.has_perm("wagtailadmin.access_admin")
+        ):
+            raise PermissionDenied
         return self.get_response(request)

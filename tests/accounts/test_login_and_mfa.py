@@ -180,3 +180,24 @@ def test_inactive_user_cannot_log_in(client, make_user):
     user.save()
     login(client, user)
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [None, Role.STAFF, Role.TRAINER, Role.COUNTER])
+def test_signed_in_people_without_admin_access_get_403_not_a_login_loop(client, make_user, role):
+    client.force_login(make_user(role, mfa=role in MFA_ROLES))
+    response = client.get("/admin/pages/")
+    assert response.status_code == 403
+    # allauth's login page would send them straight back to ?next=/admin/...
+    assert "next" not in response.get("Location", "")
+
+
+@pytest.mark.django_db
+def test_wagtail_private_page_login_goes_through_allauth(client, make_user):
+    response = client.get("/_util/login/?next=/private/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/private/"
+    # Its password-only form cannot be used to sign in around MFA.
+    user = make_user(Role.ADMIN, mfa=True)
+    client.post("/_util/login/", {"username": user.email, "password": TEST_PASSWORD})
+    assert "_auth_user_id" not in client.session
