@@ -86,6 +86,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
+    "accounts.middleware.AdminAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -248,6 +249,8 @@ WAGTAIL_SITE_NAME = "豊島区 ICT学習"
 WAGTAILADMIN_BASE_URL = env_str("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Private Wagtail pages send visitors here instead of Wagtail's password-only login form.
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
 # Passwords are reset through allauth only, so that one flow (and its rate limits) applies.
 WAGTAIL_PASSWORD_RESET_ENABLED = False
 WAGTAIL_I18N_ENABLED = False
@@ -278,6 +281,9 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Fallbacks for the site settings (base.SiteSettings) before an admin has filled them in.
 WARD_NAME = "豊島区"
 HELP_PHONE = env_str("HELP_PHONE", "03-3981-1111")
+# Public API bookings and cancellations per client IP ("20/m", "1000/h", "5/10m"); load
+# tests raise it. Counted in CACHE_URL's cache, so per process unless that cache is shared.
+API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
 TEXT_SIZE_COOKIE = "text_size"
 
 LOGGING = {
