@@ -1,4 +1,9 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -52,3 +57,45 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("サイト設定")
+
+
+class AuditEntry(models.Model):
+    """A record that someone looked at or changed personal data (written by ``base.audit``).
+
+    Entries are never edited: the admin lists them read-only.
+    """
+
+    action = models.CharField(
+        _("操作"), max_length=80, db_index=True, help_text=_("例：classes.roster.viewed")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作した人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("対象の種類"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    object_id = models.CharField(_("対象の ID"), max_length=64, blank=True)
+    obj = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(_("対象"), max_length=200, blank=True)
+    data = models.JSONField(_("内容"), default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField(_("IP アドレス"), null=True, blank=True)
+    created_at = models.DateTimeField(_("日時"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["content_type", "object_id"])]
+        verbose_name = _("操作記録")
+        verbose_name_plural = _("操作記録")
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.action}"

@@ -395,6 +395,28 @@ def _unused_reference() -> str:
     raise BookingError("busy")
 
 
+# --- Phone worklist (要電話連絡) -------------------------------------------------------------
+
+
+def mark_call_done(call: PhoneCall, by=None, note: str = "") -> PhoneCall:
+    """Record that the person was phoned; marking it again keeps the first time and caller."""
+    with transaction.atomic(durable=True):
+        locked = PhoneCall.objects.select_for_update().get(pk=call.pk)
+        fields = []
+        if locked.done_at is None:
+            locked.done_at = timezone.now()
+            locked.done_by = by
+            fields += ["done_at", "done_by"]
+        note = _squash(note)[:200]
+        if note:
+            locked.note = note
+            fields.append("note")
+        if fields:
+            locked.save(update_fields=fields)
+    call.refresh_from_db()
+    return call
+
+
 # --- Notifications (after commit) -----------------------------------------------------------
 
 
