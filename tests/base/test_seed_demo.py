@@ -1,10 +1,11 @@
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.roles import Role, roles_of
 from base.management.commands.seed_demo import DEMO_USERS
-from classes.models import Venue
+from classes.models import ClassSeries, ClassSession, Registration, Venue
 from courses.models import CurriculumUnit
 
 
@@ -14,6 +15,9 @@ def _counts():
         CurriculumUnit.objects.count(),
         Department.objects.count(),
         User.objects.count(),
+        ClassSeries.objects.count(),
+        ClassSession.objects.count(),
+        Registration.objects.count(),
     )
 
 
@@ -36,6 +40,37 @@ def test_seed_demo_loads_real_data_and_is_idempotent(capsys):
     out = capsys.readouterr().out
     for email, password, *_rest in DEMO_USERS:
         assert email in out and password in out
+
+
+@pytest.mark.django_db
+def test_seed_demo_schedules_classes_with_bookings_and_a_waitlist():
+    call_command("seed_demo")
+    # One demo class per level, at three venues, every session ahead and led by the trainer.
+    assert sorted(ClassSeries.objects.values_list("level", flat=True)) == [
+        "advanced",
+        "basic",
+        "first",
+    ]
+    sessions = ClassSession.objects.all()
+    assert sessions.count() == 4 + 3 + 2
+    assert len({s.venue_id for s in sessions}) == 3
+    trainer = User.objects.get(email="trainer@example.jp")
+    assert all(list(s.trainers.all()) == [trainer] for s in sessions)
+    assert all(s.starts_at > timezone.now() for s in sessions)
+    # Bookings came through allocate_seat from the web and by phone; one class is full.
+    assert set(Registration.objects.values_list("channel", flat=True)) == {"web", "phone"}
+    full = (
+        ClassSession.objects.filter(
+            series__title="LINEで家族と連絡しよう", registrations__isnull=False
+        )
+        .distinct()
+        .get()
+    )
+    assert full.registrations.filter(status="confirmed").count() == full.capacity == 4
+    assert full.registrations.filter(status="waitlisted").count() == 2
+    whole = ClassSeries.objects.get(level="first")
+    assert whole.is_whole_series
+    assert whole.registrations.filter(session__isnull=True, status="confirmed").count() == 3
 
 
 @pytest.mark.django_db

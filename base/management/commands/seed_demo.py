@@ -6,19 +6,22 @@ Idempotent: every object is found by a natural key and only created or updated.
 from __future__ import annotations
 
 import csv
+from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.permissions import sync_role_groups
 from accounts.roles import GROUP_NAMES, Role
 from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
-from classes.models import Venue
+from classes.models import ClassSeries, Level, Registration, Venue
+from classes.services import BookingRequest, allocate_seat, create_series_sessions
 from courses.models import CurriculumUnit
 
 # Demo only: documented in the README, printed by the command, never for production data.
@@ -76,6 +79,76 @@ DEMO_DEPARTMENTS = [
 ]
 
 
+# Demo classes, one per level; the sessions start in the coming weeks, counted from the day
+# seed_demo first runs. A class whose title exists is left alone (idempotent).
+DEMO_CLASSES = [
+    {
+        "title": "はじめてのスマホ（電源・画面の操作）",
+        "level": Level.FIRST,
+        "curriculum_code": "B01",
+        "description": "電源の入れ方、画面の操作、音量と充電。スマホを初めて使う方向けです。",
+        "booking_mode": ClassSeries.BookingMode.WHOLE_SERIES,
+        "loaner_phones": True,
+        "partner": "携帯電話会社（デモ）",
+        "what_to_bring": "お持ちのスマホ（ない方は貸出用をご用意します）、老眼鏡",
+        "venue": "区民ひろば駒込",
+        "weekday": 1,  # Tuesday
+        "start": time(10),
+        "end": time(12),
+        "count": 4,
+        "interval": 7,
+        "capacity": 12,
+        # (booking number, channel, e-mail); the number picks a made-up name and phone.
+        "bookings": [(1, "web", "demo1@example.jp"), (2, "web", ""), (3, "phone", "")],
+    },
+    {
+        "title": "LINEで家族と連絡しよう",
+        "level": Level.BASIC,
+        "curriculum_code": "B07",
+        "description": "トーク、写真の送り方、ビデオ通話。",
+        "booking_mode": ClassSeries.BookingMode.PER_SESSION,
+        "loaner_phones": False,
+        "partner": "",
+        "what_to_bring": "LINE を入れたスマホ",
+        "venue": "区民ひろば南池袋",
+        "weekday": 3,  # Thursday
+        "start": time(14),
+        "end": time(16),
+        "count": 3,
+        "interval": 7,
+        "capacity": 4,
+        # Six people for four seats: the first session is full with two on the waitlist.
+        "bookings": [
+            (4, "web", ""),
+            (5, "phone", ""),
+            (6, "web", ""),
+            (7, "phone", ""),
+            (8, "web", ""),
+            (9, "phone", ""),
+        ],
+    },
+    {
+        "title": "マイナポータルを使ってみよう",
+        "level": Level.ADVANCED,
+        "curriculum_code": "A02",
+        "description": "マイナポータルへのログインと、自分の情報の確かめ方。",
+        "booking_mode": ClassSeries.BookingMode.PER_SESSION,
+        "loaner_phones": False,
+        "partner": "",
+        "what_to_bring": "マイナンバーカード、暗証番号（数字4けた）、お持ちのスマホ",
+        "venue": "区民ひろば要",
+        "weekday": 4,  # Friday
+        "start": time(10),
+        "end": time(12),
+        "count": 2,
+        "interval": 14,
+        "capacity": 10,
+        "bookings": [(10, "web", ""), (11, "phone", "")],
+    },
+]
+DEMO_AREAS = ["駒込", "南池袋", "要町", "巣鴨", "池袋本町", "目白"]
+
+
 def _data_path(app_label: str, name: str) -> Path:
     return Path(apps.get_app_config(app_label).path) / "data" / name
 
@@ -101,9 +174,11 @@ class Command(BaseCommand):
             units = self._curricula()
             departments = self._departments()
             users = self._users()
+        # Outside the block above: allocate_seat opens its own durable transaction.
+        classes = self._classes()
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
-            f"Departments: {departments}. Demo users: {users}."
+            f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}."
         )
         self.stdout.write("")
         self.stdout.write(
@@ -218,9 +293,69 @@ class Command(BaseCommand):
             self._verify_email(user)
         return len(DEMO_USERS)
 
+    def _classes(self) -> int:
+        """Demo classes with sessions in the coming weeks and a few bookings."""
+        trainer = User.objects.get(email="trainer@example.jp")
+        counter = User.objects.get(email="counter@example.jp")
+        today = timezone.localdate()
+        for spec in DEMO_CLASSES:
+            if ClassSeries.objects.filter(title=spec["title"]).exists():
+                continue
+            venue = Venue.objects.filter(name=spec["venue"]).first()
+            if venue is None:  # an admin renamed or removed it
+                continue
+            with transaction.atomic():
+                series = ClassSeries.objects.create(
+                    title=spec["title"],
+                    level=spec["level"],
+                    curriculum_code=spec["curriculum_code"],
+                    description=spec["description"],
+                    booking_mode=spec["booking_mode"],
+                    loaner_phones=spec["loaner_phones"],
+                    partner=spec["partner"],
+                    what_to_bring=spec["what_to_bring"],
+                )
+                # The first such weekday at least a week from today.
+                first = today + timedelta(days=7 + (spec["weekday"] - today.weekday()) % 7)
+                plan = create_series_sessions(
+                    series,
+                    venue=venue,
+                    first_date=first,
+                    start=spec["start"],
+                    end=spec["end"],
+                    count=spec["count"],
+                    capacity=spec["capacity"],
+                    interval_days=spec["interval"],
+                    trainers=[trainer],
+                )
+            target = series if series.is_whole_series else plan.sessions[0]
+            for number, channel, email in spec["bookings"]:
+                allocate_seat(
+                    target,
+                    _demo_booking(number, email),
+                    channel=channel,
+                    created_by=counter if channel != Registration.Channel.WEB else None,
+                )
+        return ClassSeries.objects.filter(title__in=[c["title"] for c in DEMO_CLASSES]).count()
+
     def _verify_email(self, user: User) -> None:
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.update_or_create(
             user=user, email=user.email, defaults={"verified": True, "primary": True}
         )
+
+
+def _demo_booking(number: int, email: str = "") -> BookingRequest:
+    """A made-up resident (090-0000-00xx numbers are not in service)."""
+    return BookingRequest(
+        name=f"デモ 利用者{number}",
+        name_kana=f"でも りようしゃ{number}",
+        phone=f"090-0000-{number:04d}",
+        age_band=Registration.AgeBand.AGE_70S,
+        area=DEMO_AREAS[number % len(DEMO_AREAS)],
+        device=Registration.Device.ANDROID if number % 2 else Registration.Device.IPHONE,
+        wants_loaner=number == 2,
+        email=email,
+        consent=True,
+    )
