@@ -55,11 +55,13 @@ class BookingForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        request = self.to_request(cleaned)
+        # Run the service's checks even when some field is missing, so every problem is
+        # announced at once; a field that already has an error keeps just that one.
+        raw = {name: self.data.get(self.add_prefix(name), "") for name in self.fields}
+        request = self.to_request({**raw, **cleaned})
         for field_name, error in request.validate().items():
-            self.add_error(field_name, error.message)
+            if field_name not in self.errors:
+                self.add_error(field_name, error.message)
         self.booking_request = request
         return cleaned
 
