@@ -88,3 +88,63 @@ def ensure_page_tree() -> None:
 
 def live_page_of(model: type[Page]) -> Page | None:
     return model.objects.live().order_by("path").first()
+
+
+# Sample classes for the matrix's sample paths (/classes/900001/ …). Fixed keys far above
+# what the sequences reach in a test run, so the paths stay valid on SQLite and PostgreSQL.
+SAMPLE_SESSION_PK = 900001
+SAMPLE_REFERENCE = "ACEFGH"
+
+
+def ensure_class_samples() -> dict:
+    """Make sure a bookable future session and one confirmed booking on it exist."""
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from classes.models import ClassSeries, ClassSession, Registration, Venue
+
+    venue, _created = Venue.objects.get_or_create(
+        name="区民ひろば駒込",
+        defaults={
+            "address": "豊島区駒込2-2-4",
+            "area": "駒込",
+            "access": "JR駒込駅から歩いて5分",
+            "accessibility": "エレベーターがあります。",
+        },
+    )
+    series, _created = ClassSeries.objects.get_or_create(
+        title="はじめてのスマホ（見本）",
+        defaults={"level": "first", "curriculum_code": "B01", "what_to_bring": "お使いのスマホ"},
+    )
+    day = timezone.localdate() + timedelta(days=7)
+    starts = datetime.combine(day, time(10), tzinfo=timezone.get_current_timezone())
+    session, _created = ClassSession.objects.update_or_create(
+        pk=SAMPLE_SESSION_PK,
+        defaults={
+            "series": series,
+            "venue": venue,
+            "starts_at": starts,
+            "ends_at": starts + timedelta(hours=2),
+            "capacity": 10,
+        },
+    )
+    registration, _created = Registration.objects.get_or_create(
+        reference=SAMPLE_REFERENCE,
+        defaults={
+            "series": series,
+            "session": session,
+            "status": Registration.Status.CONFIRMED,
+            "seat": 1,
+            "name": "豊島 花子",
+            "name_kana": "としま はなこ",
+            "phone": "0339811111",
+            "person_key": "0339811111|豊島花子",
+            "age_band": "75-79",
+            "area": "駒込",
+            "device": "android",
+            "consented_at": timezone.now(),
+            "channel": "counter",
+        },
+    )
+    return {"venue": venue, "series": series, "session": session, "registration": registration}

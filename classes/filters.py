@@ -1,0 +1,148 @@
+"""The public class list: which classes can still be booked, and the search form over them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django import forms
+from django.db.models import Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from classes.choices import TOSHIMA_AREAS
+from classes.models import ClassSeries, ClassSession, Level, Registration, Venue
+from classes.services import live_registrations, seats_left
+
+DEVICE_CHOICES = [
+    (Registration.Device.IPHONE, Registration.Device.IPHONE.label),
+    (Registration.Device.ANDROID, Registration.Device.ANDROID.label),
+]
+
+
+@dataclass
+class ClassItem:
+    """One card of the list: a session, or a whole series booked at once."""
+
+    series: ClassSeries
+    session: ClassSession  # the page a card links to (the first session of a whole series)
+    sessions: list[ClassSession] = field(default_factory=list)
+    seats_left: int = 0
+    waiting: int = 0
+
+    @property
+    def is_full(self) -> bool:
+        return self.seats_left == 0
+
+
+def upcoming_sessions() -> QuerySet[ClassSession]:
+    """Scheduled sessions of published series that have not started yet."""
+    return ClassSession.objects.filter(
+        status=ClassSession.Status.SCHEDULED,
+        starts_at__gt=timezone.now(),
+        series__is_published=True,
+    ).select_related("series", "venue", "room")
+
+
+class ClassFilterForm(forms.Form):
+    """Search by area, venue, first date, level and device; every field is optional."""
+
+    area = forms.ChoiceField(label=_("地域"), required=False)
+    venue = forms.ChoiceField(label=_("会場"), required=False)
+    date_from = forms.DateField(
+        label=_("この日から"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    level = forms.ChoiceField(
+        label=_("レベル"), required=False, choices=[("", _("すべて"))] + Level.choices
+    )
+    device = forms.ChoiceField(
+        label=_("スマホの種類"), required=False, choices=[("", _("すべて"))] + DEVICE_CHOICES
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        venues = Venue.objects.filter(sessions__in=upcoming_sessions()).distinct()
+        areas = {area for area in venues.values_list("area", flat=True) if area}
+        order = {name: i for i, name in enumerate(TOSHIMA_AREAS)}
+        self.fields["area"].choices = [("", _("すべて"))] + [
+            (area, area) for area in sorted(areas, key=lambda a: (order.get(a, 99), a))
+        ]
+        self.fields["venue"].choices = [("", _("すべて"))] + [
+            (str(venue.pk), venue.name) for venue in venues.order_by("name")
+        ]
+
+    def items(self) -> list[ClassItem]:
+        """The cards that match, soonest first (empty if the form is not valid)."""
+        if not self.is_valid():
+            return []
+        data = self.cleaned_data
+        return sorted(
+            self._single_sessions(data) + self._whole_series(data),
+            key=lambda item: (item.session.starts_at, item.series.title),
+        )
+
+    @staticmethod
+    def _series_filter(data: dict, prefix: str = "") -> Q:
+        query = Q()
+        if data.get("level"):
+            query &= Q(**{f"{prefix}level": data["level"]})
+        if data.get("device") == Registration.Device.IPHONE:
+            query &= Q(**{f"{prefix}covers_iphone": True})
+        elif data.get("device") == Registration.Device.ANDROID:
+            query &= Q(**{f"{prefix}covers_android": True})
+        return query
+
+    def _single_sessions(self, data: dict) -> list[ClassItem]:
+        sessions = upcoming_sessions().filter(
+            self._series_filter(data, "series__"),
+            series__booking_mode=ClassSeries.BookingMode.PER_SESSION,
+        )
+        if data.get("area"):
+            sessions = sessions.filter(venue__area=data["area"])
+        if data.get("venue"):
+            sessions = sessions.filter(venue_id=data["venue"])
+        if data.get("date_from"):
+            sessions = sessions.filter(starts_at__date__gte=data["date_from"])
+        return [ClassItem(series=s.series, session=s, sessions=[s]) for s in sessions]
+
+    def _whole_series(self, data: dict) -> list[ClassItem]:
+        scheduled = Q(sessions__status=ClassSession.Status.SCHEDULED)
+        series_list = (
+            ClassSeries.objects.filter(
+                self._series_filter(data),
+                is_published=True,
+                booking_mode=ClassSeries.BookingMode.WHOLE_SERIES,
+            )
+            .annotate(first_start=Min("sessions__starts_at", filter=scheduled))
+            .filter(first_start__gt=timezone.now())
+        )
+        items = []
+        for series in series_list:
+            sessions = list(
+                series.sessions.filter(status=ClassSession.Status.SCHEDULED)
+                .select_related("series", "venue", "room")
+                .order_by("starts_at")
+            )
+            first = sessions[0]
+            if data.get("area") and not any(s.venue.area == data["area"] for s in sessions):
+                continue
+            if data.get("venue") and not any(str(s.venue_id) == data["venue"] for s in sessions):
+                continue
+            if data.get("date_from") and timezone.localdate(first.starts_at) < data["date_from"]:
+                continue
+            items.append(ClassItem(series=series, session=first, sessions=sessions))
+        return items
+
+
+def add_availability(items: list[ClassItem]) -> list[ClassItem]:
+    """Fill in seats left and waitlist length (only for the cards on the current page)."""
+    for item in items:
+        item.seats_left = seats_left(item.session)
+        item.waiting = waiting_count(item.session)
+    return items
+
+
+def waiting_count(session: ClassSession) -> int:
+    target = session.series if session.series.is_whole_series else session
+    return live_registrations(target).filter(status=Registration.Status.WAITLISTED).count()

@@ -1,0 +1,55 @@
+"""Template helpers for the public class pages: Japanese dates, reference codes, form fields."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.forms import BoundField
+from django.utils import timezone
+from django.utils.dateformat import format as format_date
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+
+from classes.models import ClassSession
+
+register = template.Library()
+
+
+@register.filter
+def jdate(value: datetime) -> str:
+    """2026年1月6日（火）"""
+    return format_date(timezone.localtime(value), gettext("Y年n月j日（D）"))
+
+
+@register.filter
+def jtime(value: datetime) -> str:
+    """10:00"""
+    return format_date(timezone.localtime(value), "G:i")
+
+
+@register.filter
+def when(session: ClassSession) -> str:
+    """2026年1月6日（火）10:00〜12:00"""
+    return f"{jdate(session.starts_at)}{jtime(session.starts_at)}〜{jtime(session.ends_at)}"
+
+
+@register.filter
+def spaced(value: str) -> str:
+    """A reference code read letter by letter by screen readers: "A C E F G H"."""
+    return " ".join(value)
+
+
+@register.simple_tag
+def field_widget(field: BoundField, describedby: str = "") -> SafeString:
+    """Render a widget, adding ``describedby`` before Django's help-text and error ids."""
+    ids = " ".join(part for part in (describedby, field.aria_describedby) if part)
+    return field.as_widget(attrs={"aria-describedby": ids} if ids else None)
+
+
+@register.filter
+def field_anchor(field: BoundField) -> str:
+    """The id an error-summary link points at: the input itself, or a group's first choice."""
+    if field.use_fieldset:
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id

@@ -1,0 +1,456 @@
+"""Public pages for residents: find a class, book it, print the slip, cancel.
+
+No account is needed. A booking's details are shown only to the browser that made it (its pk
+is kept in the session) or to someone who gives its reference code together with the phone
+number; lookups by reference are rate-limited per IP address so codes cannot be guessed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.cache import never_cache
+from django.views.generic import TemplateView
+from wagtail.models import Site
+
+from base.models import SiteSettings
+from classes.filters import ClassFilterForm, ClassItem, add_availability, waiting_count
+from classes.forms import BookingForm, CancelLookupForm
+from classes.models import ClassSession, Registration
+from classes.ratelimit import client_ip, hit, parse_rate
+from classes.services import (
+    BookingError,
+    allocate_seat,
+    booking_target,
+    cancel_registration,
+    find_registration,
+    normalise_reference,
+    seats_left,
+    waitlist_position,
+)
+from classes.slips import qr_svg, registration_calendar, sessions_of
+
+PAGE_SIZE = 20
+# Session keys: bookings this browser may see, the one it is about to cancel, the last
+# one it cancelled, and the booking made by each submitted form (so a resubmission of the
+# same form shows that booking again instead of an error).
+SEEN_KEY = "classes_bookings"
+CANCEL_KEY = "classes_cancel"
+CANCELLED_KEY = "classes_cancelled"
+TOKENS_KEY = "classes_form_tokens"
+DEFAULT_LOOKUP_RATE = "10/10m"  # reference lookups per IP address
+
+
+# --- Helpers ------------------------------------------------------------------------------
+
+
+def help_phone(request: HttpRequest) -> str:
+    site = Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
+    return SiteSettings.for_site(site).help_phone if site else settings.HELP_PHONE
+
+
+def lookup_wait(request: HttpRequest) -> int | None:
+    """Count one reference lookup for this IP address; seconds to wait once over the limit."""
+    rate = parse_rate(getattr(settings, "CLASSES_LOOKUP_RATE_LIMIT", DEFAULT_LOOKUP_RATE))
+    return hit("classes-lookup", client_ip(request), rate)
+
+
+def rate_limited_message(seconds: int) -> str:
+    minutes = max(1, -(-seconds // 60))
+    return _(
+        "受付番号の確認が短い時間に続いたため、しばらく受け付けを止めています。"
+        "%(minutes)s分ほど待ってから、もう一度お試しください。お急ぎのときはお電話ください。"
+    ) % {"minutes": minutes}
+
+
+def remember_booking(request: HttpRequest, registration: Registration) -> None:
+    seen = [pk for pk in request.session.get(SEEN_KEY, []) if pk != registration.pk]
+    request.session[SEEN_KEY] = (seen + [registration.pk])[-20:]
+
+
+def booking_closed_reason(session: ClassSession) -> str | None:
+    """Why a session's page offers no booking (the service refuses these too)."""
+    if session.is_cancelled:
+        return _("この回は中止になりました。")
+    first = session
+    if session.series.is_whole_series:
+        first = (
+            session.series.sessions.filter(status=ClassSession.Status.SCHEDULED).first() or session
+        )
+    if first.starts_at <= timezone.now():
+        return _("この教室は申込の受付を終了しました。")
+    return None
+
+
+def session_context(session: ClassSession) -> dict:
+    series = session.series
+    if series.is_whole_series:
+        sessions = list(
+            series.sessions.filter(status=ClassSession.Status.SCHEDULED).select_related("venue")
+        )
+    else:
+        sessions = [session]
+    page = series.course_page.specific if series.course_page else None
+    return {
+        "session": session,
+        "series": series,
+        "venue": session.venue,
+        "sessions": sessions,
+        "seats_left": seats_left(session),
+        "waiting": waiting_count(session),
+        "closed_reason": booking_closed_reason(session),
+        "materials_url": page.url if page is not None and page.live else None,
+    }
+
+
+def public_session(pk: int) -> ClassSession:
+    return get_object_or_404(
+        ClassSession.objects.select_related("series", "venue", "room"),
+        pk=pk,
+        series__is_published=True,
+    )
+
+
+# --- Finding a class ----------------------------------------------------------------------
+
+
+class SessionListView(TemplateView):
+    """Upcoming classes with a plain GET search form (works without JavaScript)."""
+
+    template_name = "classes/public/session_list.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        form = ClassFilterForm(self.request.GET or None, label_suffix="")
+        items: list[ClassItem] = form.items() if form.is_bound else ClassFilterForm({}).items()
+        page = Paginator(items, PAGE_SIZE).get_page(self.request.GET.get("page"))
+        add_availability(page.object_list)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            form=form,
+            page_obj=page,
+            items=page.object_list,
+            filtered=any(self.request.GET.get(name) for name in form.fields),
+            query=query.urlencode(),
+        )
+        return context
+
+
+class SessionDetailView(TemplateView):
+    template_name = "classes/public/session_detail.html"
+
+    def get_context_data(self, **kwargs) -> dict:
+        context = super().get_context_data(**kwargs)
+        context.update(session_context(public_session(self.kwargs["pk"])))
+        return context
+
+
+# --- Booking ------------------------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingView(View):
+    """The booking form; a valid POST books through ``allocate_seat`` and redirects."""
+
+    template_name = "classes/public/booking_form.html"
+
+    def get(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = public_session(pk)
+        return self.render(request, session, BookingForm(label_suffix=""), uuid.uuid4().hex)
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        session = public_session(pk)
+        token = request.POST.get("form_token", "")[:64] or uuid.uuid4().hex
+        done = request.session.get(TOKENS_KEY, {}).get(token)
+        if done is not None:
+            # The same form sent twice (double click, or back and send again).
+            registration = Registration.objects.filter(pk=done).first()
+            if registration is not None:
+                return redirect("classes:booking_detail", reference=registration.reference)
+        form = BookingForm(request.POST, label_suffix="")
+        if form.is_valid():
+            try:
+                registration = allocate_seat(
+                    booking_target(session), form.booking_request, channel="web"
+                )
+            except BookingError as exc:
+                self.add_booking_error(form, exc)
+            else:
+                remember_booking(request, registration)
+                tokens = dict(list(request.session.get(TOKENS_KEY, {}).items())[-9:])
+                tokens[token] = registration.pk
+                request.session[TOKENS_KEY] = tokens
+                return redirect("classes:booking_detail", reference=registration.reference)
+        return self.render(request, session, form, token, status=200)
+
+    @staticmethod
+    def add_booking_error(form: BookingForm, exc: BookingError) -> None:
+        if exc.field and exc.field in form.fields:
+            form.add_error(exc.field, exc.message)
+            return
+        form.add_error(None, exc.message)
+        form.booking_error = exc.code
+
+    def render(
+        self,
+        request: HttpRequest,
+        session: ClassSession,
+        form: BookingForm,
+        token: str,
+        status: int = 200,
+    ) -> HttpResponse:
+        context = session_context(session)
+        context.update(
+            form=form,
+            form_token=token,
+            booking_error=getattr(form, "booking_error", None),
+            fields=[form[name] for name in form.fields if name != "consent"],
+            consent=form["consent"],
+        )
+        return render(request, self.template_name, context, status=status)
+
+
+# --- Seeing a booking ---------------------------------------------------------------------
+
+
+class BookingAccessMixin:
+    """A booking is shown to the browser that made it or looked it up with the phone number."""
+
+    request: HttpRequest
+
+    def visible_registration(self, reference: str) -> Registration | None:
+        registration = (
+            Registration.objects.select_related("series", "session", "session__venue")
+            .filter(reference=normalise_reference(reference))
+            .first()
+        )
+        if registration is None or registration.pk not in self.request.session.get(SEEN_KEY, []):
+            return None
+        return registration
+
+    def booking_context(self, registration: Registration) -> dict:
+        sessions = sessions_of(registration)
+        return {
+            "registration": registration,
+            "series": registration.series,
+            "sessions": sessions,
+            "venue": sessions[0].venue if sessions else None,
+            "position": waitlist_position(registration),
+        }
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingDetailView(BookingAccessMixin, View):
+    """The confirmation page; other browsers are asked for the phone number first."""
+
+    template_name = "classes/public/booking_detail.html"
+    lookup_template = "classes/public/booking_lookup.html"
+    next_pages = {"slip": "classes:booking_slip", "calendar": "classes:booking_ics"}
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        registration = self.visible_registration(reference)
+        if registration is None:
+            form = CancelLookupForm(
+                initial={"reference": normalise_reference(reference)}, label_suffix=""
+            )
+            return self.render_lookup(form, reference)
+        return render(request, self.template_name, self.booking_context(registration))
+
+    def post(self, request: HttpRequest, reference: str) -> HttpResponse:
+        form = CancelLookupForm(request.POST, label_suffix="")
+        if not form.is_valid():
+            return self.render_lookup(form, reference)
+        if wait := lookup_wait(request):
+            form.add_error(None, rate_limited_message(wait))
+            return self.render_lookup(form, reference, status=429)
+        try:
+            registration = find_registration(
+                form.cleaned_data["reference"], form.cleaned_data["phone"]
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+            return self.render_lookup(form, reference)
+        remember_booking(request, registration)
+        target = self.next_pages.get(request.POST.get("next", ""), "classes:booking_detail")
+        return redirect(target, reference=registration.reference)
+
+    def render_lookup(self, form: CancelLookupForm, reference: str, status: int = 200):
+        context = {
+            "form": form,
+            "fields": list(form),
+            "reference": normalise_reference(reference),
+            "next": self.request.POST.get("next") or self.request.GET.get("next", ""),
+        }
+        return render(self.request, self.lookup_template, context, status=status)
+
+
+class RestrictedBookingView(BookingAccessMixin, View):
+    """Slip and calendar file: same access rule; anyone else is sent to the lookup form."""
+
+    next_name = ""
+
+    def get(self, request: HttpRequest, reference: str) -> HttpResponse:
+        registration = self.visible_registration(reference)
+        if registration is None:
+            url = reverse("classes:booking_detail", args=[normalise_reference(reference)])
+            return HttpResponseRedirect(f"{url}?next={self.next_name}")
+        if registration.status == Registration.Status.CANCELLED:
+            raise Http404
+        return self.respond(registration)
+
+    def respond(self, registration: Registration) -> HttpResponse:
+        raise NotImplementedError
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingSlipView(RestrictedBookingView):
+    """A printable A4 slip with the reference as a QR code for the trainer's check-in."""
+
+    next_name = "slip"
+
+    def respond(self, registration: Registration) -> HttpResponse:
+        context = self.booking_context(registration)
+        context["qr_code"] = qr_svg(
+            registration.reference,
+            label=_("受付番号 %(reference)s のQRコード") % {"reference": registration.reference},
+        )
+        return render(self.request, "classes/public/booking_slip.html", context)
+
+
+@method_decorator(never_cache, name="dispatch")
+class BookingCalendarView(RestrictedBookingView):
+    """An .ics file with one event per session."""
+
+    next_name = "calendar"
+
+    def respond(self, registration: Registration) -> HttpResponse:
+        phone = help_phone(self.request)
+        lines = [
+            _("受付番号：%(reference)s") % {"reference": registration.reference},
+            _("お問い合わせ：%(phone)s") % {"phone": phone},
+        ]
+        if registration.status == Registration.Status.WAITLISTED:
+            lines.insert(0, _("キャンセル待ちです。席が空いたらお知らせします。"))
+        if registration.series.what_to_bring:
+            lines.append(_("持ち物：%(items)s") % {"items": registration.series.what_to_bring})
+        suffix = (
+            _("（キャンセル待ち）") if registration.status == Registration.Status.WAITLISTED else ""
+        )
+        body = registration_calendar(
+            registration,
+            domain=self.request.get_host().split(":")[0] or "localhost",
+            description="\n".join(lines),
+            summary_suffix=suffix,
+        )
+        response = HttpResponse(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="class-{registration.reference}.ics"'
+        )
+        return response
+
+
+# --- Cancelling ---------------------------------------------------------------------------
+
+
+@method_decorator(never_cache, name="dispatch")
+class CancelLookupView(View):
+    """Step 1: reference code and phone number."""
+
+    template_name = "classes/public/cancel_lookup.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        reference = normalise_reference(request.GET.get("reference", ""))[:20]
+        form = CancelLookupForm(
+            initial={"reference": reference} if reference else None, label_suffix=""
+        )
+        return self.render(form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        form = CancelLookupForm(request.POST, label_suffix="")
+        if not form.is_valid():
+            return self.render(form)
+        if wait := lookup_wait(request):
+            form.add_error(None, rate_limited_message(wait))
+            return self.render(form, status=429)
+        try:
+            registration = find_registration(
+                form.cleaned_data["reference"], form.cleaned_data["phone"]
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+            return self.render(form)
+        if registration.status == Registration.Status.CANCELLED:
+            form.add_error(None, BookingError("already_cancelled").message)
+            return self.render(form)
+        request.session[CANCEL_KEY] = registration.pk
+        remember_booking(request, registration)
+        return redirect("classes:cancel_confirm")
+
+    def render(self, form: CancelLookupForm, status: int = 200) -> HttpResponse:
+        context = {"form": form, "fields": list(form)}
+        return render(self.request, self.template_name, context, status=status)
+
+
+@method_decorator(never_cache, name="dispatch")
+class CancelConfirmView(BookingAccessMixin, View):
+    """Step 2: show what will be cancelled; the POST cancels it."""
+
+    template_name = "classes/public/cancel_confirm.html"
+
+    def pending(self) -> Registration | None:
+        pk = self.request.session.get(CANCEL_KEY)
+        return (
+            Registration.objects.select_related("series", "session", "session__venue")
+            .filter(pk=pk)
+            .first()
+            if pk
+            else None
+        )
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        registration = self.pending()
+        if registration is None:
+            return redirect("classes:cancel")
+        return render(request, self.template_name, self.booking_context(registration))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        registration = self.pending()
+        if registration is None:
+            return redirect("classes:cancel")
+        # Already cancelled (for example in another tab): the outcome is the same.
+        with contextlib.suppress(BookingError):
+            cancel_registration(registration)
+        request.session.pop(CANCEL_KEY, None)
+        request.session[CANCELLED_KEY] = registration.pk
+        return redirect("classes:cancel_done")
+
+
+@method_decorator(never_cache, name="dispatch")
+class CancelDoneView(BookingAccessMixin, View):
+    """Step 3: 取り消しました."""
+
+    template_name = "classes/public/cancel_done.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        pk = request.session.get(CANCELLED_KEY)
+        registration = (
+            Registration.objects.select_related("series", "session", "session__venue")
+            .filter(pk=pk, status=Registration.Status.CANCELLED)
+            .first()
+            if pk
+            else None
+        )
+        if registration is None:
+            return redirect("classes:cancel")
+        return render(request, self.template_name, self.booking_context(registration))
