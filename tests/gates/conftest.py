@@ -3,6 +3,7 @@ import pytest
 from tests.browser.support import chromium, site_pages  # noqa: F401
 from tests.gates.support import (  # noqa: F401
     ensure_class_samples,
+    ensure_staff_samples,
     fast_password_hasher,
     plain_static_storage,
 )
@@ -11,6 +12,10 @@ from tests.gates.support import (  # noqa: F401
 @pytest.fixture(autouse=True)
 def class_samples(request):
     """Sample classes for the sample paths, in every test that visits pages as the visitors."""
+    # After fast_password_hasher: users hashed with PBKDF2 would be slow to create, and their
+    # passwords would not check once the MD5-only setting applies.
+    request.getfixturevalue("fast_password_hasher")
     if "visitor_users" in request.fixturenames:
-        request.getfixturevalue("visitor_users")
+        users = request.getfixturevalue("visitor_users")
         ensure_class_samples()
+        ensure_staff_samples(users["trainer"])

@@ -148,3 +148,31 @@ def ensure_class_samples() -> dict:
         },
     )
     return {"venue": venue, "series": series, "session": session, "registration": registration}
+
+
+def ensure_staff_samples(trainer) -> None:
+    """Give the staff pages something to show: the gates' trainer teaches the sample session,
+    the sample booking waits for a reminder call, and the series has can-do items."""
+    from classes.models import ClassSession, PhoneCall, Registration
+    from courses.models import CurriculumUnit
+
+    session = ClassSession.objects.get(pk=SAMPLE_SESSION_PK)
+    session.trainers.add(trainer)
+    PhoneCall.objects.get_or_create(
+        registration=Registration.objects.get(reference=SAMPLE_REFERENCE),
+        session=session,
+        reason=PhoneCall.Reason.REMINDER,
+    )
+    for order, (title, objectives) in enumerate(
+        [("電源", "電源を入れたり切ったりできる"), ("電話", "電話をかけたり受けたりできる")], 1
+    ):
+        CurriculumUnit.objects.get_or_create(
+            course_code=session.series.curriculum_code,
+            title=title,
+            defaults={
+                "track": CurriculumUnit.Track.SMARTPHONE,
+                "course_title": "スマホの基本操作",
+                "objectives": objectives,
+                "sort_order": order,
+            },
+        )

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.conf import settings
 
-from tests.browser.support import AXE_PATH, DESKTOP, NARROW, new_context
+from tests.browser.support import AXE_PATH, NARROW, new_context
 from tests.conftest import TEST_PASSWORD
 from tests.gates.matrix import load_rows
 from tests.gates.support import concrete_page_models, live_page_of
@@ -22,7 +22,6 @@ from tests.gates.support import concrete_page_models, live_page_of
 pytestmark = pytest.mark.browser
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-VIEWPORTS = {"desktop": DESKTOP, "320px": NARROW}
 LARGEST_TEXT_SIZE = "xlarge"
 AUDITED_ROWS = [row for row in load_rows() if row.axe]
 
@@ -77,10 +76,13 @@ def _reflow_problems(page, base_url: str) -> list[str]:
     return problems
 
 
-def _audit(page, base_url: str, viewport: str) -> list[str]:
-    problems = _axe_violations(page)
-    if viewport == "320px":
-        problems += _reflow_problems(page, base_url)
+def _audit(page, base_url: str) -> list[str]:
+    """Audit the loaded page at desktop width, then at 320 px; return what is wrong."""
+    problems = [f"[desktop] {problem}" for problem in _axe_violations(page)]
+    page.set_viewport_size(NARROW)
+    page.reload()
+    problems += [f"[320px] {problem}" for problem in _axe_violations(page)]
+    problems += [f"[320px] {problem}" for problem in _reflow_problems(page, base_url)]
     return problems
 
 
@@ -88,14 +90,11 @@ def _report(what: str, problems: list[str]) -> str:
     return f"{what}: {len(problems)} accessibility problem(s)\n  " + "\n  ".join(problems)
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("row", AUDITED_ROWS, ids=[row.id for row in AUDITED_ROWS])
-def test_route_is_accessible(row, viewport, chromium, live_server, visitor_users, site_pages):
+def test_route_is_accessible(row, chromium, live_server, visitor_users, site_pages):
     user = visitor_users[row.axe]
     # Just re-authenticated, so pages behind allauth's password re-check show themselves.
-    context = new_context(
-        chromium, live_server.url, user, viewport=VIEWPORTS[viewport], reauthenticated=True
-    )
+    context = new_context(chromium, live_server.url, user, reauthenticated=True)
     try:
         page = context.new_page()
         response = page.goto(row.sample_path)
@@ -103,33 +102,31 @@ def test_route_is_accessible(row, viewport, chromium, live_server, visitor_users
         assert urlsplit(page.url).path == urlsplit(row.sample_path).path, (
             f"{row.sample_path} as {row.axe} ended at {page.url}; audit a visitor who can see it."
         )
-        problems = _audit(page, live_server.url, viewport)
+        problems = _audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{row.sample_path} as {row.axe} at {viewport}", problems)
+    assert not problems, _report(f"{row.sample_path} as {row.axe}", problems)
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize("model", concrete_page_models(), ids=lambda m: m._meta.label)
-def test_page_type_is_accessible(model, viewport, chromium, live_server, site_pages):
+def test_page_type_is_accessible(model, chromium, live_server, site_pages):
     instance = live_page_of(model)
     assert instance is not None, f"No live {model._meta.label} page to audit."
-    context = new_context(chromium, live_server.url, viewport=VIEWPORTS[viewport])
+    context = new_context(chromium, live_server.url)
     try:
         page = context.new_page()
         response = page.goto(instance.get_url())
         assert response.status == 200
-        problems = _audit(page, live_server.url, viewport)
+        problems = _audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{model._meta.label} {instance.url} at {viewport}", problems)
+    assert not problems, _report(f"{model._meta.label} {instance.url}", problems)
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
-def test_login_code_step_is_accessible(viewport, chromium, live_server, visitor_users, site_pages):
+def test_login_code_step_is_accessible(chromium, live_server, visitor_users, site_pages):
     """The TOTP step of a login, reached through the login form (it has no URL of its own)."""
     trainer = visitor_users["trainer"]
-    context = new_context(chromium, live_server.url, viewport=VIEWPORTS[viewport])
+    context = new_context(chromium, live_server.url)
     try:
         page = context.new_page()
         page.goto("/accounts/login/")
@@ -138,10 +135,10 @@ def test_login_code_step_is_accessible(viewport, chromium, live_server, visitor_
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
         assert urlsplit(page.url).path == "/accounts/2fa/authenticate/"
-        problems = _audit(page, live_server.url, viewport)
+        problems = _audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"TOTP login step at {viewport}", problems)
+    assert not problems, _report("TOTP login step", problems)
 
 
 # Error pages have no route of their own; each is reached here the way people reach it.
@@ -151,22 +148,19 @@ ERROR_PAGES = [
 ]
 
 
-@pytest.mark.parametrize("viewport", VIEWPORTS)
 @pytest.mark.parametrize(("path", "visitor", "status"), ERROR_PAGES)
 def test_error_page_is_accessible(
-    path, visitor, status, viewport, chromium, live_server, visitor_users, site_pages
+    path, visitor, status, chromium, live_server, visitor_users, site_pages
 ):
-    context = new_context(
-        chromium, live_server.url, visitor_users[visitor], viewport=VIEWPORTS[viewport]
-    )
+    context = new_context(chromium, live_server.url, visitor_users[visitor])
     try:
         page = context.new_page()
         response = page.goto(path)
         assert response.status == status
-        problems = _audit(page, live_server.url, viewport)
+        problems = _audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{status} page at {viewport}", problems)
+    assert not problems, _report(f"{status} page", problems)
 
 
 def test_the_audit_finds_violations(chromium, live_server):
