@@ -148,3 +148,36 @@ class User(AbstractUser):
     @property
     def full_name_kana(self) -> str:
         return f"{self.last_name_kana} {self.first_name_kana}".strip()
+
+
+class ApiToken(models.Model):
+    """A secret that lets a staff member's app call the JSON API (``Authorization: Bearer``).
+
+    Only the SHA-256 of the secret is stored; the secret itself is shown once, when issued
+    (``accounts.tokens.issue_token``, ``manage.py create_api_token``).
+    """
+
+    # Wagtail's own APIToken already uses the reverse name ``api_tokens``.
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("利用者"),
+        on_delete=models.CASCADE,
+        related_name="staff_api_tokens",
+    )
+    name = models.CharField(_("名前"), max_length=100, help_text=_("例：受付用タブレット"))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    prefix = models.CharField(
+        _("先頭の文字"), max_length=8, editable=False, help_text=_("見分けるための先頭8文字")
+    )
+    created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("APIトークン")
+        verbose_name_plural = _("APIトークン")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
