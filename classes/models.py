@@ -224,6 +224,10 @@ class Registration(models.Model):
     promoted_at = models.DateTimeField(_("繰り上げ日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
 
+    # Bookings are not content: keep them out of Wagtail's reference index, whose writes
+    # would otherwise run inside the seat lock.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
@@ -277,6 +281,8 @@ class Attendance(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -312,6 +318,8 @@ class PhoneCall(models.Model):
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
 
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["done_at", "created_at"]
         constraints = [
@@ -345,6 +353,8 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=20)
     sent_at = models.DateTimeField(default=timezone.now)
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         constraints = [
@@ -383,6 +393,8 @@ class SkillCheck(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         constraints = [
