@@ -42,6 +42,8 @@ _MANAGED = {
     "DEBUG", "SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS", "TASK_BACKEND", "EMAIL_HOST",
     "SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE", "CACHE_URL",
     "MEDIA_ROOT",
+    # Set by the browser tests for Playwright's event loop; production never has it.
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 }  # fmt: skip
 
 
