@@ -13,6 +13,7 @@ from django.db import models
 from django.http import HttpRequest
 
 from base.models import AuditEntry
+from base.net import client_ip
 
 
 def log_action(
@@ -39,8 +40,4 @@ def log_action(
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
-    # REMOTE_ADDR is the proxy's address behind a reverse proxy; a deployment that wants the
-    # client's sets it from X-Forwarded-For in the proxy-aware middleware it trusts.
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request) if request is not None else None

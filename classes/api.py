@@ -29,6 +29,7 @@ from ninja.throttling import BaseThrottle
 
 from accounts.roles import Role, has_role
 from accounts.tokens import BearerToken
+from base.net import client_ip
 from classes import ratelimit, services
 from classes.models import Attendance, ClassSession, Level, Registration
 from classes.services import BookingError, BookingRequest, error_messages
@@ -145,7 +146,7 @@ class PublicWriteThrottle(BaseThrottle):
 
     def allow_request(self, request: HttpRequest) -> bool:
         rate = _rate(settings.API_BOOKING_RATE_LIMIT)
-        self._local.wait = ratelimit.hit(self.scope, ratelimit.client_ip(request), rate)
+        self._local.wait = ratelimit.hit(self.scope, client_ip(request), rate)
         return self._local.wait is None
 
     def wait(self) -> float | None:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 RATE_PATTERN = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
@@ -43,12 +42,6 @@ def parse_rate(text: str) -> Rate:
     if period < 1:
         raise ImproperlyConfigured(f"The rate limit period in {text!r} must be positive.")
     return Rate(limit=int(limit), period=period)
-
-
-def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: X-Forwarded-For is set by the client unless a trusted proxy
-    # rewrites it, and trusting it would let anyone pick their own bucket.
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 def hit(scope: str, key: str, rate: Rate) -> int | None:

@@ -24,10 +24,11 @@ from django.views.generic import TemplateView
 from wagtail.models import Site
 
 from base.models import SiteSettings
+from base.net import client_ip
 from classes.filters import ClassFilterForm, ClassItem, add_availability, waiting_count
 from classes.forms import BookingForm, CancelLookupForm
 from classes.models import ClassSession, Registration
-from classes.ratelimit import client_ip, hit, parse_rate
+from classes.ratelimit import hit, parse_rate
 from classes.services import (
     BookingError,
     allocate_seat,

@@ -265,6 +265,10 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
 CSRF_COOKIE_HTTPONLY = False
+# How many reverse proxies of ours stand in front (each appends to X-Forwarded-For); the
+# rate limits and allauth count requests per client address found this way.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -284,6 +288,9 @@ HELP_PHONE = env_str("HELP_PHONE", "03-3981-1111")
 # Public API bookings and cancellations per client IP ("20/m", "1000/h", "5/10m"); load
 # tests raise it. Counted in CACHE_URL's cache, so per process unless that cache is shared.
 API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
+# Look-ups of a booking by reference + phone on the public pages, per client IP, so that
+# references cannot be guessed by trying.
+CLASSES_LOOKUP_RATE_LIMIT = env_str("CLASSES_LOOKUP_RATE_LIMIT", "10/10m")
 TEXT_SIZE_COOKIE = "text_size"
 
 LOGGING = {
