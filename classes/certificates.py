@@ -10,9 +10,9 @@ import math
 from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
 from django.utils import timezone
 
+from base.site import ward_name
 from classes.models import ClassSession, Registration
 from classes.services import attendance_share, has_completed_series
 
@@ -84,12 +84,3 @@ def certificate_for(registration: Registration) -> Certificate | None:
         issued_on=timezone.localdate(),
         reference=registration.reference,
     )
-
-
-def ward_name() -> str:
-    from wagtail.models import Site
-
-    from base.models import SiteSettings
-
-    site = Site.objects.filter(is_default_site=True).first()
-    return SiteSettings.for_site(site).ward_name if site else settings.WARD_NAME

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from base.site import help_phone
 from classes.models import ClassSession, Notification, PhoneCall, Registration
 
 logger = logging.getLogger(__name__)
@@ -40,7 +41,7 @@ def send_booking_mail(registration_pk: int, kind: str, *, session_pk: int | None
         "registration": registration,
         "session": session or registration.session,
         "sessions": _sessions_of(registration),
-        "help_phone": _help_phone(),
+        "help_phone": help_phone(),
     }
     # Residents read Japanese; the mail does not follow the language of whoever triggered it.
     with translation.override("ja"):
@@ -84,12 +85,3 @@ def _sessions_of(registration: Registration) -> list[ClassSession]:
             "venue"
         )
     )
-
-
-def _help_phone() -> str:
-    from wagtail.models import Site
-
-    from base.models import SiteSettings
-
-    site = Site.objects.filter(is_default_site=True).first()
-    return SiteSettings.for_site(site).help_phone if site else settings.HELP_PHONE

@@ -21,10 +21,9 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
-from wagtail.models import Site
 
-from base.models import SiteSettings
 from base.net import client_ip
+from base.site import help_phone
 from classes.filters import ClassFilterForm, ClassItem, add_availability, waiting_count
 from classes.forms import BookingForm, CancelLookupForm
 from classes.models import ClassSession, Registration
@@ -53,11 +52,6 @@ DEFAULT_LOOKUP_RATE = "10/10m"  # reference lookups per IP address
 
 
 # --- Helpers ------------------------------------------------------------------------------
-
-
-def help_phone(request: HttpRequest) -> str:
-    site = Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
-    return SiteSettings.for_site(site).help_phone if site else settings.HELP_PHONE
 
 
 def lookup_wait(request: HttpRequest) -> int | None:
