@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class LearningConfig(AppConfig):
     name = "learning"
     verbose_name = _("学習")
+
+    def ready(self) -> None:
+        from learning.h5p import storage  # noqa: F401  (connects the clean-up on delete)
