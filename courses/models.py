@@ -1,5 +1,19 @@
+from __future__ import annotations
+
+from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from courses.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
+from courses.choices import Audience, GradingMethod, Level
 
 
 class CurriculumUnit(models.Model):
@@ -34,3 +48,189 @@ class CurriculumUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.course_code} {self.course_title}：{self.title}"
+
+
+class CourseIndexPage(Page):
+    """The course catalogue (講座一覧): staff and resident courses, filtered by GET parameters."""
+
+    intro = RichTextField(_("はじめに"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    parent_page_types = ["base.HomePage"]
+    subpage_types = ["courses.CoursePage"]
+
+    class Meta:
+        verbose_name = _("講座一覧")
+
+    def courses(self) -> QuerySet[CoursePage]:
+        """Return the live courses below this catalogue, in the editors' order."""
+        return CoursePage.objects.child_of(self).live().order_by("path")
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from courses.forms import CatalogueFilterForm
+
+        context = super().get_context(request, *args, **kwargs)
+        courses = self.courses()
+        form = CatalogueFilterForm(request.GET or None, topics=topic_choices(courses))
+        if form.is_valid():
+            courses = form.filter(courses)
+        context.update(
+            form=form,
+            courses=courses,
+            filtered=form.is_bound and form.is_valid() and form.has_filters(),
+        )
+        return context
+
+
+class CoursePage(Page):
+    """A course: an ordered set of lessons (its children) with the rules for completing it."""
+
+    audience = models.CharField(
+        _("対象"), max_length=16, choices=Audience.choices, default=Audience.RESIDENT
+    )
+    level = models.CharField(_("レベル"), max_length=16, choices=Level.choices, blank=True)
+    topic = models.CharField(
+        _("テーマ（講座番号）"),
+        max_length=8,
+        blank=True,
+        help_text=_("カリキュラムの講座番号（例：B01、S01）。一覧の絞り込みに使います。"),
+    )
+    estimated_minutes = models.PositiveSmallIntegerField(
+        _("目安の時間（分）"),
+        null=True,
+        blank=True,
+        help_text=_("空欄のときは各レッスンの目安の合計を表示します。"),
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("合格点（%）"), default=80, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    certificate = models.BooleanField(_("修了証を発行する"), default=False)
+    grading_method = models.CharField(
+        _("成績の決め方"),
+        max_length=8,
+        choices=GradingMethod.choices,
+        default=GradingMethod.BEST,
+    )
+    attempt_limit = models.PositiveSmallIntegerField(
+        _("受験回数の上限"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("空欄のときは何回でも受けられます。"),
+    )
+    prerequisites = ParentalManyToManyField(
+        "courses.CoursePage",
+        verbose_name=_("先に修了する講座"),
+        blank=True,
+        symmetrical=False,
+        related_name="required_for",
+    )
+    intro = RichTextField(_("講座の説明"), blank=True, features=RICH_TEXT_FEATURES)
+
+    content_panels = Page.content_panels + [
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [
+                FieldPanel("audience"),
+                FieldPanel("level"),
+                FieldPanel("topic"),
+                FieldPanel("estimated_minutes"),
+            ],
+            _("講座の種類"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("pass_mark"),
+                FieldPanel("grading_method"),
+                FieldPanel("attempt_limit"),
+                FieldPanel("certificate"),
+                FieldPanel("prerequisites", widget=forms.CheckboxSelectMultiple),
+            ],
+            _("修了の条件"),
+        ),
+    ]
+    search_fields = Page.search_fields + [
+        index.SearchField("intro"),
+        index.SearchField("topic"),
+        index.FilterField("audience"),
+        index.FilterField("level"),
+    ]
+
+    parent_page_types = ["courses.CourseIndexPage"]
+    subpage_types = ["courses.LessonPage"]
+
+    class Meta:
+        verbose_name = _("講座")
+
+    def lessons(self) -> QuerySet[LessonPage]:
+        """Return the live lessons of this course, in order."""
+        return LessonPage.objects.child_of(self).live().order_by("path")
+
+    def total_minutes(self) -> int:
+        if self.estimated_minutes is not None:
+            return self.estimated_minutes
+        return sum(lesson.estimated_minutes for lesson in self.lessons())
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context["lessons"] = self.lessons()
+        context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
+        return context
+
+
+class LessonPage(Page):
+    """One lesson of a course: text, images, video, activities and smartphone instructions."""
+
+    estimated_minutes = models.PositiveSmallIntegerField(_("目安の時間（分）"), default=10)
+    required = models.BooleanField(
+        _("修了に必要"), default=True, help_text=_("講座の修了にこのレッスンが必要かどうか。")
+    )
+    body = StreamField(BaseStreamBlock(), verbose_name=_("本文"), blank=True)
+
+    content_panels = Page.content_panels + [
+        MultiFieldPanel(
+            [FieldPanel("estimated_minutes"), FieldPanel("required")], _("レッスンの設定")
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = Page.search_fields + [index.SearchField("body")]
+
+    parent_page_types = ["courses.CoursePage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("レッスン")
+
+    def course(self) -> CoursePage | None:
+        return CoursePage.objects.filter(pk=self.get_parent().pk).first()
+
+    def _siblings(self) -> QuerySet[LessonPage]:
+        return LessonPage.objects.sibling_of(self).live().order_by("path")
+
+    def previous_lesson(self) -> LessonPage | None:
+        return self._siblings().filter(path__lt=self.path).last()
+
+    def next_lesson(self) -> LessonPage | None:
+        return self._siblings().filter(path__gt=self.path).first()
+
+    def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        context = super().get_context(request, *args, **kwargs)
+        context.update(
+            course=self.course(),
+            previous_lesson=self.previous_lesson(),
+            next_lesson=self.next_lesson(),
+        )
+        return context
+
+
+def topic_choices(courses: QuerySet[CoursePage]) -> list[tuple[str, str]]:
+    """Return (code, label) for each topic the given courses use, labelled from the curriculum."""
+    codes = sorted({code for code in courses.values_list("topic", flat=True) if code})
+    titles = dict(
+        CurriculumUnit.objects.filter(course_code__in=codes).values_list(
+            "course_code", "course_title"
+        )
+    )
+    return [(code, f"{code} {titles.get(code, '')}".strip()) for code in codes]

@@ -6,7 +6,7 @@ from accounts.models import Department, User
 from accounts.roles import Role, roles_of
 from base.management.commands.seed_demo import DEMO_USERS
 from classes.models import ClassSeries, ClassSession, Registration, Venue
-from courses.models import CurriculumUnit
+from courses.models import CourseIndexPage, CoursePage, CurriculumUnit, LessonPage
 
 
 def _counts():
@@ -18,6 +18,9 @@ def _counts():
         ClassSeries.objects.count(),
         ClassSession.objects.count(),
         Registration.objects.count(),
+        CourseIndexPage.objects.count(),
+        CoursePage.objects.count(),
+        LessonPage.objects.count(),
     )
 
 
@@ -36,6 +39,8 @@ def test_seed_demo_loads_real_data_and_is_idempotent(capsys):
     assert CurriculumUnit.objects.filter(track="smartphone").count() == 25
     assert CurriculumUnit.objects.filter(track="security").count() == 15
     assert CurriculumUnit.objects.get(course_code="S04").title == "標的型攻撃メール・フィッシング"
+    # One catalogue: 20 resident courses (25 lessons) and the staff security course (15 lessons).
+    assert first[-3:] == (1, 21, 40)
 
     out = capsys.readouterr().out
     for email, password, *_rest in DEMO_USERS:

@@ -84,6 +84,85 @@ def ensure_page_tree() -> None:
         is_default_site=True,
         defaults={"hostname": "localhost", "root_page": home, "site_name": HOME_TITLE},
     )
+    ensure_course_pages(home)
+
+
+def _stored_file(path: str, content: bytes) -> str:
+    """Write a sample media file once; later runs (and flushes) reuse it."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(content))
+    return path
+
+
+def ensure_course_pages(home: HomePage) -> None:
+    """One live catalogue, course and lesson; the lesson shows every kind of block."""
+    from wagtail.documents.models import Document
+    from wagtail.images.models import Image
+    from wagtail.images.tests.utils import get_test_image_file
+
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from learning.models import H5PLibrary, H5PPackage
+
+    catalogue = CourseIndexPage.objects.child_of(home).filter(slug="gate-courses").first()
+    if catalogue is None:
+        catalogue = home.add_child(
+            instance=CourseIndexPage(title="オンライン教材", slug="gate-courses")
+        )
+    course = CoursePage.objects.child_of(catalogue).first()
+    if course is None:
+        course = catalogue.add_child(
+            instance=CoursePage(
+                title="スマホの基本操作", slug="b01", level="first", topic="B01", certificate=True
+            )
+        )
+    if LessonPage.objects.child_of(course).exists():
+        return
+    png = get_test_image_file().file.getvalue()
+    image = Image.objects.create(
+        title="見本の画面",
+        file=_stored_file("original_images/gate-sample.png", png),
+        width=640,
+        height=480,
+    )
+    documents = {
+        name: Document.objects.create(
+            title=name, file=_stored_file(f"documents/gate-{name}", content)
+        )
+        for name, content in [
+            ("handout.pdf", b"%PDF-1.4 sample"),
+            ("video.mp4", b"sample"),
+            ("captions.vtt", "WEBVTT\n\n00:00.000 --> 00:02.000\n電源\n".encode()),
+        ]
+    }
+    library, _created = H5PLibrary.objects.get_or_create(
+        machine_name="H5P.MultiChoice", major_version=1, minor_version=16
+    )
+    package = H5PPackage.objects.create(title="見本のクイズ", main_library=library)
+    step = {"text": "電源ボタンを長押しします。", "image": image.pk, "alt": "電源ボタンの位置"}
+    body = [
+        {"type": "heading", "value": {"text": "電源を入れる", "size": "h2"}},
+        {"type": "paragraph", "value": "<p>まず<b>電源</b>を入れます。</p>"},
+        {"type": "image", "value": {"image": image.pk, "alt": "ホーム画面", "caption": "例"}},
+        {
+            "type": "video",
+            "value": {
+                "title": "電源の入れ方",
+                "video": documents["video.mp4"].pk,
+                "url": "",
+                "captions": documents["captions.vtt"].pk,
+                "transcript": "電源ボタンを長く押します。",
+            },
+        },
+        {"type": "h5p", "value": {"package": package.pk, "required": True, "caption": ""}},
+        {"type": "steps", "value": {"title": "再起動", "iphone": [step], "android": [step]}},
+        {"type": "handout", "value": {"document": documents["handout.pdf"].pk, "description": ""}},
+        {"type": "callout", "value": {"kind": "warning", "text": "知らない番号には出ない。"}},
+    ]
+    for slug, title in [("b01-01", "電源の入れ方"), ("b01-02", "画面の操作")]:
+        course.add_child(instance=LessonPage(title=title, slug=slug, body=body))
 
 
 def live_page_of(model: type[Page]) -> Page | None:

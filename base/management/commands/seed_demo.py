@@ -22,6 +22,7 @@ from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
+from courses.demo import seed_course_pages
 from courses.models import CurriculumUnit
 
 # Demo only: documented in the README, printed by the command, never for production data.
@@ -172,13 +173,15 @@ class Command(BaseCommand):
             home = self._home_page()
             venues = self._venues()
             units = self._curricula()
+            course_pages = seed_course_pages(home)
             departments = self._departments()
             users = self._users()
         # Outside the block above: allocate_seat opens its own durable transaction.
         classes = self._classes()
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
-            f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}."
+            f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}. "
+            f"Course pages: {course_pages}."
         )
         self.stdout.write("")
         self.stdout.write(
