@@ -1,0 +1,79 @@
+"""Uploading, renaming and deleting H5P packages in the Wagtail admin (learning.wagtail_hooks)."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from accounts.roles import Role
+from learning.forms import H5PUploadForm
+from learning.models import H5PLibrary, H5PPackage
+from tests.learning.h5p_support import FIXTURES, GREETING, stored_files
+
+pytestmark = pytest.mark.django_db
+
+ADD_URL = "/admin/snippets/learning/h5ppackage/add/"
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def upload(path):
+    return SimpleUploadedFile(path.name, path.read_bytes(), "application/zip")
+
+
+def test_admin_uploads_a_package(client, make_user, media):
+    admin = make_user(Role.ADMIN, mfa=True)
+    client.force_login(admin)
+    response = client.post(ADD_URL, {"title": "あいさつカード", "file": upload(GREETING)})
+    assert response.status_code == 302
+    package = H5PPackage.objects.get()
+    assert package.title == "あいさつカード" and package.uploaded_by == admin
+    assert stored_files(media / "h5p" / "content" / str(package.uuid))
+
+
+def test_rejection_is_shown_next_to_the_file_field(client, make_user, media):
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    response = client.post(ADD_URL, {"title": "", "file": upload(FIXTURES / "hostile-xss-svg.h5p")})
+    assert response.status_code == 200
+    errors = response.context["form"].errors["file"]
+    assert "content/images/xss.svg" in errors[0] and "not allowed" in errors[0]
+    assert not H5PPackage.objects.exists() and stored_files(media) == []
+
+
+def test_form_refuses_new_libraries_for_a_non_admin(make_user, media):
+    trainer = make_user(Role.TRAINER, mfa=True)
+    form = H5PUploadForm(data={"title": "x"}, files={"file": upload(GREETING)}, for_user=trainer)
+    assert not form.is_valid()
+    assert "H5P.GreetingCard 1.0" in form.errors["file"][0]
+    assert not H5PLibrary.objects.exists()
+
+
+def test_edit_changes_only_the_title(client, make_user, media):
+    from learning.h5p.storage import import_package
+
+    package = import_package(GREETING, title="A", trusted=True)
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    url = f"/admin/snippets/learning/h5ppackage/edit/{package.pk}/"
+    assert "file" not in client.get(url).context["form"].fields
+    response = client.post(url, {"title": "B"})
+    assert response.status_code == 302
+    package.refresh_from_db()
+    assert package.title == "B"
+
+
+def test_delete_removes_files_after_commit(
+    client, make_user, media, django_capture_on_commit_callbacks
+):
+    from learning.h5p.storage import import_package
+
+    package = import_package(GREETING, title="A", trusted=True)
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/admin/snippets/learning/h5ppackage/delete/{package.pk}/")
+    assert response.status_code == 302
+    assert not H5PPackage.objects.exists() and not H5PLibrary.objects.exists()
+    assert stored_files(media) == []
