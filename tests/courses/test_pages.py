@@ -279,3 +279,24 @@ def test_seed_demo_builds_both_tracks_once():
         CoursePage.objects.count(),
         LessonPage.objects.count(),
     ) == pages
+
+
+def test_admin_edit_forms_open_for_each_page_type(client, make_user, home, catalogue):
+    """The panels (including the H5P and prerequisite choosers) render in the admin."""
+    from django.urls import reverse
+
+    from accounts.roles import Role
+    from tests.gates.support import sign_in
+
+    course = _course(catalogue, "b01")
+    lesson = _lesson(course, "b01-01")
+    sign_in(client, make_user(Role.ADMIN, mfa=True))
+    for model, parent in [
+        ("courseindexpage", home),
+        ("coursepage", catalogue),
+        ("lessonpage", course),
+    ]:
+        url = reverse("wagtailadmin_pages:add", args=("courses", model, parent.pk))
+        assert client.get(url).status_code == 200, url
+    for page in (catalogue, course, lesson):
+        assert client.get(reverse("wagtailadmin_pages:edit", args=(page.pk,))).status_code == 200
