@@ -82,7 +82,8 @@ _shared = _SharedChromium()
 @pytest.fixture(scope="session")
 def chromium() -> Iterator:
     if not CHROMIUM.exists():
-        pytest.skip("Chromium is missing: apt-get install chromium (see make install-test).")
+        # A missing browser must not turn the browser tests into silent skips.
+        pytest.fail("Chromium is missing: apt-get install chromium (make test installs it).")
     browser = _shared.acquire()
     yield browser
     _shared.release()
