@@ -47,7 +47,9 @@ def test_device_switch_shows_one_variant_and_remembers_it(tab):
 
 
 def test_without_javascript_both_variants_show_with_headings(chromium, live_server, site_pages):
-    context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
+    context = chromium.new_context(
+        base_url=live_server.url, java_script_enabled=False, locale="ja-JP"
+    )
     try:
         page = context.new_page()
         page.goto(LessonPage.objects.live().order_by("path").first().url)
