@@ -28,6 +28,7 @@ urlpatterns = [
     path("staff/", include("accounts.urls")),
     path("staff/classes/", include("classes.urls_staff")),
     path("classes/", include("classes.urls")),
+    path("learning/", include("learning.urls")),
     path("api/", api.urls),
 ]
 

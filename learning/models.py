@@ -97,3 +97,155 @@ class H5PPackage(models.Model):
     @property
     def content_path(self) -> str:
         return f"{CONTENT_ROOT}/{self.uuid}/"
+
+
+# --- Lesson activities, attempts and xAPI statements -------------------------------------------
+#
+# An activity is one H5P block on one lesson. Its xAPI IRI is derived from the package uuid:
+# ``urn:toshima-ict:h5p:<package uuid>`` (learning.activities.activity_iri); statements about a
+# question inside it carry ``?subContentId=<id>`` after that IRI.
+
+
+class LessonActivity(models.Model):
+    """One H5P block of a published lesson, kept in sync by learning.activities on publish."""
+
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        on_delete=models.CASCADE,
+        related_name="activities",
+        verbose_name=_("レッスン"),
+    )
+    package = models.ForeignKey(
+        H5PPackage,
+        on_delete=models.CASCADE,
+        related_name="lesson_activities",
+        verbose_name=_("H5Pパッケージ"),
+    )
+    block_id = models.CharField(_("ブロックID"), max_length=64)
+    required = models.BooleanField(_("修了に必要"), default=True)
+    sort_order = models.PositiveIntegerField(_("並び順"), default=0)
+
+    class Meta:
+        ordering = ["lesson", "sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "block_id"], name="unique_lesson_block")
+        ]
+        verbose_name = _("レッスンの活動")
+        verbose_name_plural = _("レッスンの活動")
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id}: {self.package}"
+
+
+class Attempt(models.Model):
+    """One try of one activity by one learner; every attempt is kept.
+
+    An attempt stays open until a top-level statement finishes it (completed, answered, passed,
+    failed, or an informational completion); the next statement then opens a new attempt.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="learning_attempts",
+        verbose_name=_("受講者"),
+    )
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        on_delete=models.CASCADE,
+        related_name="attempts",
+        verbose_name=_("レッスン"),
+    )
+    package = models.ForeignKey(
+        H5PPackage, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("H5P")
+    )
+    number = models.PositiveIntegerField(_("回数"))
+    started_at = models.DateTimeField(_("開始日時"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
+    completed = models.BooleanField(_("完了"), default=False)
+    passed = models.BooleanField(_("合格"), default=False)
+    score_raw = models.FloatField(_("得点"), null=True, blank=True)
+    score_max = models.FloatField(_("満点"), null=True, blank=True)
+    scaled = models.FloatField(_("得点率"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["user", "lesson", "package", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lesson", "package", "number"], name="unique_attempt_number"
+            )
+        ]
+        verbose_name = _("受験")
+        verbose_name_plural = _("受験")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.package_id} #{self.number}"
+
+
+class XapiStatement(models.Model):
+    """One xAPI statement as received (actor replaced by the learner), with its parsed result."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="xapi_statements",
+        verbose_name=_("受講者"),
+    )
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        on_delete=models.CASCADE,
+        related_name="xapi_statements",
+        verbose_name=_("レッスン"),
+    )
+    package = models.ForeignKey(
+        H5PPackage, on_delete=models.CASCADE, related_name="xapi_statements", verbose_name=_("H5P")
+    )
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="statements", verbose_name=_("受験")
+    )
+    verb = models.CharField(_("動詞"), max_length=32)
+    object_id = models.CharField(_("対象ID"), max_length=255)
+    top_level = models.BooleanField(_("最上位の文"), default=True)
+    score_raw = models.FloatField(_("得点"), null=True, blank=True)
+    score_max = models.FloatField(_("満点"), null=True, blank=True)
+    scaled = models.FloatField(_("得点率"), null=True, blank=True)
+    success = models.BooleanField(_("成功"), null=True, blank=True)
+    raw = models.JSONField(_("受信した文"))
+    received_at = models.DateTimeField(_("受信日時"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        verbose_name = _("xAPIステートメント")
+        verbose_name_plural = _("xAPIステートメント")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.verb} {self.object_id}"
+
+
+class LessonProgress(models.Model):
+    """A learner's state in one lesson: when they pressed 読みました and when it was completed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="lesson_progress",
+        verbose_name=_("受講者"),
+    )
+    lesson = models.ForeignKey(
+        "courses.LessonPage",
+        on_delete=models.CASCADE,
+        related_name="progress",
+        verbose_name=_("レッスン"),
+    )
+    read_at = models.DateTimeField(_("読了日時"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("修了日時"), null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="unique_lesson_progress")
+        ]
+        verbose_name = _("レッスンの進み具合")
+        verbose_name_plural = _("レッスンの進み具合")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.lesson_id}"

@@ -1,0 +1,225 @@
+"""learning.xapi.ingest_statement and the POST endpoint: what the server accepts and stores."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+
+from accounts.roles import Role
+from courses.choices import Audience
+from learning.models import Attempt, XapiStatement
+from learning.xapi import MAX_STATEMENT_BYTES, XapiError, ingest_statement
+from tests.learning.lesson_support import (
+    FORGED_ACTOR,
+    course,
+    h5p_block,
+    lesson,
+    package,
+    single_choice_set_run,
+    statement,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()  # rate-limit counters of earlier tests
+
+
+@pytest.fixture
+def quiz():
+    return package("true-false-hello-world.h5p", title="正誤問題")
+
+
+@pytest.fixture
+def page(quiz):
+    return lesson(course(pass_mark=80), "l1", [h5p_block(quiz)])
+
+
+@pytest.fixture
+def learner(make_user):
+    return make_user(None)
+
+
+def _refused(user, lesson_page, data) -> str:
+    with pytest.raises(XapiError) as info:
+        ingest_statement(user, lesson_page, data)
+    assert str(info.value.detail)  # a Japanese message for every code
+    return info.value.code
+
+
+def test_forged_actor_is_replaced_by_the_learner(learner, page, quiz):
+    stored = ingest_statement(learner, page, statement(quiz, raw=1, max=1, success=True))
+    assert stored.user == learner
+    assert stored.raw["actor"]["account"]["name"] == str(learner.pk)
+    assert "mbox" not in stored.raw["actor"] and stored.raw["actor"] != FORGED_ACTOR
+
+
+def test_object_not_on_the_lesson_is_rejected(learner, page, quiz):
+    other = package(title="別の教材")
+    assert _refused(learner, page, statement(other, raw=1, max=1)) == "unknown_activity"
+    forged = statement(quiz, raw=1, max=1)
+    forged["object"]["id"] = "https://evil.example/h5p/" + str(quiz.uuid)
+    assert _refused(learner, page, forged) == "unknown_activity"
+    odd_query = statement(quiz, raw=1, max=1)
+    odd_query["object"]["id"] += "?x=1"
+    assert _refused(learner, page, odd_query) == "unknown_activity"
+    assert not XapiStatement.objects.exists()
+
+
+def test_activity_of_another_lesson_is_rejected(learner, page, quiz):
+    other_page = lesson(page.get_parent().specific, "l2")
+    assert _refused(learner, other_page, statement(quiz, raw=1, max=1)) == "unknown_activity"
+
+
+def test_unknown_verb_is_rejected(learner, page, quiz):
+    data = statement(quiz, raw=1, max=1)
+    data["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided"
+    assert _refused(learner, page, data) == "bad_verb"
+    data["verb"]["id"] = "https://example.com/verbs/completed"
+    assert _refused(learner, page, data) == "bad_verb"
+
+
+@pytest.mark.parametrize(
+    "score",
+    [
+        {"raw": 5, "max": 4},
+        {"raw": -1, "max": 4},
+        {"raw": 1, "max": 0},
+        {"raw": 1, "max": -2},
+        {"raw": 1, "max": 4, "min": 2},
+        {"raw": "1", "max": 4},
+        {"raw": True, "max": 4},
+        {"max": 4},
+    ],
+)
+def test_score_out_of_bounds_is_rejected(learner, page, quiz, score):
+    data = statement(quiz)
+    data["result"] = {"score": score}
+    assert _refused(learner, page, data) == "bad_score"
+
+
+def test_scaled_is_recomputed(learner, page, quiz):
+    stored = ingest_statement(learner, page, statement(quiz, raw=1, max=4, scaled=1.0))
+    assert stored.scaled == 0.25
+    assert stored.success is False  # 25 % is below the 80 % pass mark
+    assert Attempt.objects.get().passed is False
+
+
+def test_success_is_derived_when_absent(learner, page, quiz):
+    """Fill-in-the-blanks sends answered with a score but no success."""
+    stored = ingest_statement(learner, page, statement(quiz, raw=3, max=3))
+    assert "success" not in stored.raw["result"]
+    assert stored.success is True
+    attempt = Attempt.objects.get()
+    assert attempt.completed and attempt.passed
+
+
+def test_failed_never_passes(learner, page, quiz):
+    stored = ingest_statement(learner, page, statement(quiz, "failed", raw=3, max=3, success=True))
+    assert stored.success is False
+    assert Attempt.objects.get().passed is False
+
+
+def test_sub_content_is_stored_but_does_not_finish_the_attempt(learner, page, quiz):
+    children = single_choice_set_run(quiz, correct=3)[:-1]
+    for data in children:
+        ingest_statement(learner, page, data)
+    assert XapiStatement.objects.count() == 3
+    assert not XapiStatement.objects.filter(top_level=True).exists()
+    attempt = Attempt.objects.get()
+    assert not attempt.completed and not attempt.passed
+    # A statement with a parent context but no subContentId is a child too.
+    ingest_statement(learner, page, statement(quiz, "completed", raw=3, max=3, parent=True))
+    assert not Attempt.objects.get().completed
+
+
+def test_oversize_statement_is_rejected(learner, page, quiz):
+    data = statement(quiz, raw=1, max=1)
+    data["result"]["response"] = "あ" * MAX_STATEMENT_BYTES
+    assert _refused(learner, page, data) == "too_large"
+    assert not XapiStatement.objects.exists()
+
+
+def test_inactive_users_and_staff_courses(make_user, quiz):
+    resident, staff = make_user(None), make_user(Role.STAFF)
+    staff_page = lesson(course("s1", audience=Audience.STAFF), "l1", [h5p_block(quiz)])
+    assert _refused(resident, staff_page, statement(quiz, raw=1, max=1)) == "not_allowed"
+    assert ingest_statement(staff, staff_page, statement(quiz, raw=1, max=1)).pk
+    staff.is_active = False
+    staff.save()
+    assert _refused(staff, staff_page, statement(quiz, raw=1, max=1)) == "not_allowed"
+
+
+# --- the endpoint ---------------------------------------------------------------------------
+
+
+def _post(client: Client, page, data) -> object:
+    url = reverse("learning:xapi", args=[page.pk])
+    body = data if isinstance(data, bytes) else json.dumps(data)
+    return client.post(url, body, content_type="application/json")
+
+
+def test_endpoint_answers_with_progress(client, learner, page, quiz):
+    client.force_login(learner)
+    response = _post(client, page, statement(quiz, raw=1, max=1, success=True))
+    assert response.status_code == 201
+    assert response.json() == {
+        "completed": True,
+        "passed": True,
+        "lesson_complete": True,
+        "course_complete": True,
+    }
+
+
+def test_endpoint_refusals_are_japanese_json(client, learner, page, quiz):
+    client.force_login(learner)
+    data = statement(quiz, raw=1, max=1)
+    data["verb"]["id"] = "http://adlnet.gov/expapi/verbs/voided"
+    response = _post(client, page, data)
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_verb" and "記録" in response.json()["detail"]
+    assert _post(client, page, b"{not json").json()["code"] == "bad_json"
+    big = b'{"x": "' + b"a" * MAX_STATEMENT_BYTES + b'"}'
+    assert _post(client, page, big).status_code == 413
+
+
+def test_endpoint_anonymous_gets_403_json(client, page, quiz):
+    response = _post(client, page, statement(quiz, raw=1, max=1))
+    assert response.status_code == 403
+    assert response.json()["code"] == "not_allowed"
+    assert not XapiStatement.objects.exists()
+
+
+def test_endpoint_requires_the_csrf_token(learner, page, quiz):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(learner)
+    assert _post(client, page, statement(quiz, raw=1, max=1)).status_code == 403
+    assert not XapiStatement.objects.exists()
+    client.get(page.url)  # the lesson page sets the CSRF cookie
+    token = client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("learning:xapi", args=[page.pk]),
+        json.dumps(statement(quiz, raw=1, max=1)),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=token,
+    )
+    assert response.status_code == 201
+
+
+def test_endpoint_is_rate_limited_per_user(client, settings, learner, page, quiz):
+    settings.XAPI_RATE_LIMIT = "3/m"
+    client.force_login(learner)
+    codes = [_post(client, page, statement(quiz, "interacted")).status_code for _ in range(4)]
+    assert codes == [201, 201, 201, 429]
+
+
+def test_endpoint_get_is_not_allowed(client, learner, page):
+    client.force_login(learner)
+    assert client.get(reverse("learning:xapi", args=[page.pk])).status_code == 405
