@@ -1,5 +1,7 @@
 """Which H5P activities each lesson embeds: the LessonActivity table, kept in sync on publish.
 
+Synced on Wagtail's ``page_published`` and when a live lesson is created in code (add_child).
+
 An activity's xAPI IRI is ``urn:toshima-ict:h5p:<package uuid>``. Statements about one question
 inside it append ``?subContentId=<id>`` to that IRI (as H5P does to its content URL).
 """
@@ -10,6 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models.signals import post_save
 from wagtail.signals import page_published
 
 from learning.models import H5PPackage, LessonActivity
@@ -74,5 +77,17 @@ def _on_page_published(sender, instance, **kwargs) -> None:
         sync_lesson_activities(instance)
 
 
+def _on_lesson_created(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
+    # Pages made in code (seed_demo, add_child) are live without a publish signal. Later saves
+    # are left to page_published: a draft revision must not change the table.
+    if created and not raw and instance.live:
+        sync_lesson_activities(instance)
+
+
 def connect() -> None:
+    from courses.models import LessonPage
+
     page_published.connect(_on_page_published, dispatch_uid="learning.sync_lesson_activities")
+    post_save.connect(
+        _on_lesson_created, sender=LessonPage, dispatch_uid="learning.sync_new_lesson_activities"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from courses.models import LessonPage
 from learning.activities import activity_iri, split_object_id, sync_lesson_activities
 from learning.models import LessonActivity
 from tests.learning.lesson_support import course, h5p_block, lesson, package
@@ -66,6 +67,14 @@ def test_a_draft_revision_does_not_change_the_table():
     page.body = [h5p_block(second)]
     page.save_revision()  # saved, not published
     assert _rows(page) == [(first.pk, True, 0)]
+
+
+def test_a_live_lesson_created_in_code_is_synced():
+    """seed_demo and fixtures build live pages with add_child, which sends no publish signal."""
+    pkg = package()
+    parent = course()
+    page = parent.add_child(instance=LessonPage(title="l1", slug="l1", body=[h5p_block(pkg)]))
+    assert _rows(page) == [(pkg.pk, True, 0)]
 
 
 def test_sync_function_can_be_called_directly():
