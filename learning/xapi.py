@@ -15,6 +15,7 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -195,6 +196,10 @@ def learner_actor(user: User) -> dict:
 
 def _open_attempt(user: User, lesson: LessonPage, activity: LessonActivity) -> Attempt:
     """Return the learner's open attempt, starting one if allowed by the attempt limit."""
+    # Lock the learner's own row: two statements arriving together could otherwise both
+    # start attempt 1 and one would fail on the unique constraint. One learner's statements
+    # are few, so serialising them costs nothing.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
     attempts = Attempt.objects.select_for_update().filter(
         user=user, lesson=lesson, package=activity.package
     )
