@@ -71,6 +71,11 @@ def ensure_page_tree() -> None:
     together with Wagtail's root page, locale and root collection. Add a page here for each
     new page type, below the home page, so the accessibility audit visits it.
     """
+    ensure_course_pages(ensure_home_page())
+
+
+def ensure_home_page() -> HomePage:
+    """The home page and what Wagtail needs under it, recreated after a flush if missing."""
     locale = Locale.objects.first() or Locale.objects.create(language_code=settings.LANGUAGE_CODE)
     root = Page.get_first_root_node() or Page.add_root(
         instance=Page(title="Root", slug="root", locale=locale)
@@ -84,7 +89,7 @@ def ensure_page_tree() -> None:
         is_default_site=True,
         defaults={"hostname": "localhost", "root_page": home, "site_name": HOME_TITLE},
     )
-    ensure_course_pages(home)
+    return home
 
 
 def _stored_file(path: str, content: bytes) -> str:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from base.models import HomePage
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 from learning.activities import activity_iri
 from learning.h5p.storage import import_package
 from learning.models import H5PPackage
+from tests.gates.support import ensure_home_page
 from tests.learning.h5p_support import FIXTURES
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
@@ -20,7 +20,7 @@ def package(name: str = "minimal-valid-greetingcard.h5p", title: str = "") -> H5
 
 
 def course(slug: str = "c1", **fields) -> CoursePage:
-    home = HomePage.objects.get()
+    home = ensure_home_page()
     catalogue = CourseIndexPage.objects.child_of(home).first() or home.add_child(
         instance=CourseIndexPage(title="オンライン教材", slug="courses")
     )
