@@ -12,9 +12,18 @@ from django.contrib.auth.models import Group
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 
+# Fixtures shared by the browser tests of every app (Chromium, the live site's page tree).
+pytest_plugins = ["tests.browser.support"]
+
 # The permission matrix and the accessibility audit speak of these six kinds of visitor.
 VISITORS = ("anonymous", "resident", "staff", "trainer", "counter", "admin")
 TEST_PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Tests create many users; PBKDF2 would spend seconds on their passwords."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

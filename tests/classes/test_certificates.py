@@ -13,16 +13,9 @@ from accounts.roles import Role
 from classes.certificates import certificate_for, completion_status
 from classes.models import ClassSession
 from classes.services import allocate_seat, cancel_registration, record_attendance
-from tests.browser.support import (  # noqa: F401
-    AXE_PATH,
-    DESKTOP,
-    NARROW,
-    chromium,
-    new_context,
-    site_pages,
-)
+from tests.browser.support import AXE_PATH, DESKTOP, NARROW, new_context
 from tests.classes.factories import booking, make_series, make_session
-from tests.gates.support import fast_password_hasher, plain_static_storage, sign_in  # noqa: F401
+from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from base.models import AuditEntry
 from classes.models import PhoneCall, Registration
 from classes.services import allocate_seat, cancel_registration, mark_call_done
 from tests.classes.factories import booking, make_series, make_session
-from tests.gates.support import fast_password_hasher, plain_static_storage, sign_in  # noqa: F401
+from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ from classes.services import allocate_seat
 from classes.skills import SkillCheckError, record_skill_checks
 from courses.models import CurriculumUnit
 from tests.classes.factories import booking, make_series, make_session
-from tests.gates.support import fast_password_hasher, plain_static_storage, sign_in  # noqa: F401
+from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
 

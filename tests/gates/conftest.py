@@ -1,12 +1,6 @@
 import pytest
 
-from tests.browser.support import chromium, site_pages  # noqa: F401
-from tests.gates.support import (  # noqa: F401
-    ensure_class_samples,
-    ensure_staff_samples,
-    fast_password_hasher,
-    plain_static_storage,
-)
+from tests.gates.support import ensure_class_samples, ensure_staff_samples
 
 
 @pytest.fixture(autouse=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from allauth.account.internal.flows.login import (
     _AUTHENTICATION_METHODS_USER_SESSION_KEY,
     AUTHENTICATION_METHODS_SESSION_KEY,
@@ -18,21 +17,6 @@ from wagtail.models import Collection, Locale, Page, Site, get_page_models
 from accounts.models import User
 from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
-
-
-@pytest.fixture(autouse=True)
-def plain_static_storage(settings):
-    """Render ``{% static %}`` without a collectstatic manifest (DEBUG is off in tests)."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
-    """Each test creates five users; PBKDF2 would spend seconds on their passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def sign_in(client: Client, user: User | None, *, reauthenticated: bool = False) -> Client:
