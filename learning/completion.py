@@ -8,19 +8,28 @@
   last finished attempt. An optional attempt limit caps how many attempts may be started.
 - A lesson is complete when all its required activities are passed; a lesson without required
   activities when the learner has pressed 読みました.
-- A course is complete when all its required live lessons are complete.
+- A course is complete when all its required live lessons are complete. Each completion is
+  recorded as a CourseCompletion row (with a certificate code when the course issues
+  certificates) and counts for the fiscal year (年度) in which it happened.
+- Cycles: once a course has been completed in an earlier fiscal year, only work done after that
+  completion counts towards the next one, so yearly recertification means taking the course
+  again. Within the fiscal year of the latest completion the course stays complete and no
+  second completion is recorded.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from courses.choices import GradingMethod
-from learning.models import Attempt, LessonActivity, LessonProgress
+from learning.fiscal import fiscal_year
+from learning.models import Attempt, CourseCompletion, LessonActivity, LessonProgress
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -30,6 +39,9 @@ if TYPE_CHECKING:
 FINISHING_VERBS = frozenset({"completed", "answered", "passed", "failed"})
 # Verbs that finish informational content (no score) when sent at the top level.
 INFORMATIONAL_VERBS = frozenset({"completed", "experienced"})
+# Certificate codes: no 0/O, 1/I/L, 2/Z, 5/S, 8/B look-alikes, so they can be read out by phone.
+CERTIFICATE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY34679"
+CERTIFICATE_CODE_LENGTH = 10
 
 
 @dataclass(frozen=True)
@@ -69,10 +81,40 @@ def counted_attempt(attempts: list[Attempt], method: str) -> Attempt | None:
     return max(finished, key=lambda a: (a.passed, a.scaled if a.scaled is not None else -1))
 
 
-def evaluate_activity(user: User, lesson: LessonPage, package: H5PPackage) -> ActivityStatus:
-    """Return the learner's status in one activity of a lesson."""
+def cycle_start(user: User, course: CoursePage | None) -> dt.datetime | None:
+    """Return the moment from which work counts towards the learner's next completion.
+
+    None (all work counts) until the course is completed and during the fiscal year of the
+    latest completion; after that year, the time of the latest completion.
+    """
+    if course is None:
+        return None
+    latest = (
+        CourseCompletion.objects.filter(user=user, course=course)
+        .order_by("-completed_at")
+        .values_list("completed_at", "fiscal_year")
+        .first()
+    )
+    if latest is None or latest[1] == fiscal_year():
+        return None
+    return latest[0]
+
+
+def evaluate_activity(
+    user: User,
+    lesson: LessonPage,
+    package: H5PPackage,
+    *,
+    since: dt.datetime | None | object = ...,
+) -> ActivityStatus:
+    """Return the learner's status in one activity of a lesson (in the current cycle)."""
     course = lesson.course()
-    attempts = list(Attempt.objects.filter(user=user, lesson=lesson, package=package))
+    if since is ...:
+        since = cycle_start(user, course)
+    attempts = Attempt.objects.filter(user=user, lesson=lesson, package=package)
+    if since is not None:
+        attempts = attempts.filter(started_at__gt=since)
+    attempts = list(attempts)
     method = course.grading_method if course is not None else GradingMethod.BEST
     counted = counted_attempt(attempts, method)
     if counted is None:
@@ -87,25 +129,92 @@ def required_activities(lesson: LessonPage) -> list[LessonActivity]:
 
 
 @transaction.atomic
-def evaluate_lesson(user: User, lesson: LessonPage) -> bool:
+def evaluate_lesson(
+    user: User, lesson: LessonPage, *, since: dt.datetime | None | object = ...
+) -> bool:
     """Return whether the lesson is complete for the learner, and record when it became so."""
+    if since is ...:
+        since = cycle_start(user, lesson.course())
     activities = required_activities(lesson)
     progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
     if activities:
-        complete = all(evaluate_activity(user, lesson, a.package).passed for a in activities)
+        complete = all(
+            evaluate_activity(user, lesson, a.package, since=since).passed for a in activities
+        )
     else:
-        complete = progress is not None and progress.read_at is not None
-    if complete and (progress is None or progress.completed_at is None):
+        complete = (
+            progress is not None
+            and progress.read_at is not None
+            and (since is None or progress.read_at > since)
+        )
+    stale = progress is None or progress.completed_at is None
+    if not stale and since is not None:
+        stale = progress.completed_at <= since
+    if complete and stale:
         progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
         progress.completed_at = timezone.now()
         progress.save(update_fields=["completed_at"])
     return complete
 
 
-def evaluate_course(user: User, course: CoursePage) -> bool:
-    """Return whether every required live lesson of the course is complete for the learner."""
+def evaluate_course(user: User, course: CoursePage) -> CourseCompletion | None:
+    """Return the learner's completion of the course for now, recording a new one if due.
+
+    A new CourseCompletion is recorded when every required live lesson is complete in the
+    current cycle (see the module docstring); during the fiscal year of the latest completion,
+    that completion is returned as it is.
+    """
+    latest = CourseCompletion.objects.filter(user=user, course=course).first()
+    if latest is not None and latest.fiscal_year == fiscal_year():
+        return latest
+    since = latest.completed_at if latest is not None else None
     lessons = [lesson for lesson in course.lessons() if lesson.required]
-    return bool(lessons) and all(evaluate_lesson(user, lesson) for lesson in lessons)
+    if not lessons or not all(evaluate_lesson(user, lesson, since=since) for lesson in lessons):
+        return None
+    return record_completion(user, course, lessons, since=since)
+
+
+def completion_score(
+    user: User, lessons: list[LessonPage], since: dt.datetime | None
+) -> float | None:
+    """Return the mean score (%) of the counted attempts of the lessons' required activities."""
+    scores = []
+    for lesson in lessons:
+        for activity in required_activities(lesson):
+            status = evaluate_activity(user, lesson, activity.package, since=since)
+            if status.scaled is not None:
+                scores.append(status.scaled)
+    return round(100 * sum(scores) / len(scores), 1) if scores else None
+
+
+def new_certificate_code() -> str:
+    """Return a random certificate verification code (unambiguous letters and digits)."""
+    return "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(CERTIFICATE_CODE_LENGTH))
+
+
+def record_completion(
+    user: User, course: CoursePage, lessons: list[LessonPage], *, since: dt.datetime | None
+) -> CourseCompletion:
+    """Store one completion of the course (called by evaluate_course only)."""
+    now = timezone.now()
+    score = completion_score(user, lessons, since)
+    for _try in range(5):
+        code = new_certificate_code() if course.certificate else None
+        try:
+            with transaction.atomic():
+                return CourseCompletion.objects.create(
+                    user=user,
+                    course=course,
+                    course_title=course.title,
+                    completed_at=now,
+                    fiscal_year=fiscal_year(now),
+                    score=score,
+                    certificate_code=code,
+                )
+        except IntegrityError:
+            # A code collision (1 in 25^10) — draw another.
+            continue
+    raise RuntimeError("could not draw a unique certificate code")
 
 
 def lesson_has_required_activities(lesson: LessonPage) -> bool:
@@ -120,7 +229,12 @@ def mark_lesson_read(user: User, lesson: LessonPage) -> bool:
     but the activities still decide.
     """
     progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
-    if progress.read_at is None:
+    since = cycle_start(user, lesson.course())
+    if progress.read_at is None or (since is not None and progress.read_at <= since):
         progress.read_at = timezone.now()
         progress.save(update_fields=["read_at"])
-    return evaluate_lesson(user, lesson)
+    complete = evaluate_lesson(user, lesson, since=since)
+    course = lesson.course()
+    if complete and course is not None:
+        evaluate_course(user, course)
+    return complete

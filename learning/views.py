@@ -54,7 +54,7 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
             "passed": status.passed,
             "lesson_complete": completion.evaluate_lesson(request.user, lesson),
             "course_complete": course is not None
-            and completion.evaluate_course(request.user, course),
+            and completion.evaluate_course(request.user, course) is not None,
         },
         status=201,
     )

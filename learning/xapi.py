@@ -24,7 +24,7 @@ from accounts.roles import Role, has_role
 from courses.choices import Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
-from learning.models import Attempt, LessonActivity, XapiStatement
+from learning.models import ActivityState, Attempt, LessonActivity, XapiStatement
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -208,8 +208,12 @@ def _open_attempt(user: User, lesson: LessonPage, activity: LessonActivity) -> A
         return last
     course = lesson.course()
     count = last.number if last is not None else 0
-    if course is not None and course.attempt_limit and count >= course.attempt_limit:
-        raise XapiError("attempt_limit")
+    if course is not None and course.attempt_limit:
+        # The limit applies per cycle: a yearly retake starts with a fresh allowance.
+        since = completion.cycle_start(user, course)
+        in_cycle = attempts.filter(started_at__gt=since).count() if since else count
+        if in_cycle >= course.attempt_limit:
+            raise XapiError("attempt_limit")
     return Attempt.objects.create(
         user=user, lesson=lesson, package=activity.package, number=count + 1
     )
@@ -274,4 +278,6 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
         attempt.score_max = score.max if score else None
         attempt.scaled = scaled
         attempt.save()
+        # The next try starts fresh: the player's saved state belongs to the open attempt.
+        ActivityState.objects.filter(user=user, lesson=lesson, package=activity.package).delete()
     return statement
