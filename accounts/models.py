@@ -3,9 +3,11 @@ from __future__ import annotations
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 PATH_SEPARATOR = "/"
+_UNKNOWN = object()  # a field not loaded (deferred)
 
 
 class Department(models.Model):
@@ -32,6 +34,13 @@ class Department(models.Model):
         related_name="children",
     )
     path = models.CharField(max_length=500, editable=False, db_index=True)
+    managers = models.ManyToManyField(
+        "accounts.User",
+        verbose_name=_("管理職"),
+        blank=True,
+        related_name="managed_departments",
+        help_text=_("この所属と下位の所属の研修状況を見て、週ごとの未修了者の一覧を受け取る人"),
+    )
 
     class Meta:
         ordering = ["path"]
@@ -120,6 +129,12 @@ class User(AbstractUser):
         on_delete=models.SET_NULL,
         related_name="members",
     )
+    department_since = models.DateField(
+        _("現所属の配属日"),
+        null=True,
+        blank=True,
+        help_text=_("所属が変わると自動で更新されます。必修研修の期限の起算日になります。"),
+    )
     organisation = models.CharField(
         _("所属団体"),
         max_length=120,
@@ -136,8 +151,47 @@ class User(AbstractUser):
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._remember_department()
+
+    def _remember_department(self) -> None:
+        # Read from __dict__: a deferred field (``only()``) must not cost a query here.
+        self._loaded_department = (
+            self.__dict__.get("department_id", _UNKNOWN),
+            self.__dict__.get("department_since", _UNKNOWN),
+        )
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        super().refresh_from_db(*args, **kwargs)
+        self._remember_department()
+
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        """Record the day the person joined their department (``department_since``).
+
+        A change of department restarts it at today (Tokyo) unless the caller set it too;
+        the roster import's bulk writes set it themselves.
+        """
+        loaded_department, loaded_since = self._loaded_department
+        if self._state.adding:
+            if self.department_id is not None and self.department_since is None:
+                self.department_since = timezone.localdate()
+        elif self._moved(loaded_department, loaded_since):
+            self.department_since = timezone.localdate() if self.department_id else None
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "department_since" not in update_fields:
+                kwargs["update_fields"] = {*update_fields, "department_since"}
+        super().save(*args, **kwargs)
+        self._remember_department()
+
+    def _moved(self, loaded_department: object, loaded_since: object) -> bool:
+        """Whether the department changed since loading and the caller left the date alone."""
+        if loaded_department is _UNKNOWN or self.department_id == loaded_department:
+            return False
+        return "department_since" not in self.__dict__ or self.department_since == loaded_since
 
     def get_full_name(self) -> str:
         return f"{self.last_name} {self.first_name}".strip()
