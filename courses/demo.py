@@ -2,11 +2,17 @@
 
 Pages are found by slug under their parent and created only when missing, so an editor's
 changes to a seeded page survive the next run.
+
+The demo H5P activities (learning/demo_h5p/dist, our own Japanese content) are imported once,
+found again by title, and placed as required H5P blocks in a few lessons of both tracks. A lesson
+gets its activity only while it has no H5P block and no revision (nobody has edited it).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from itertools import groupby
 
 from django.utils.html import escape
@@ -14,6 +20,13 @@ from wagtail.models import Page
 
 from courses.choices import Audience, Level
 from courses.models import CourseIndexPage, CoursePage, CurriculumUnit, LessonPage
+from learning.activities import H5P_BLOCK, h5p_blocks, sync_lesson_activities
+from learning.demo_h5p import DIST
+from learning.h5p.storage import H5PStoreError, import_package
+from learning.h5p.validation import H5PValidationError
+from learning.models import H5PPackage
+
+logger = logging.getLogger(__name__)
 
 CATALOGUE_SLUG = "courses"
 CATALOGUE_TITLE = "オンライン教材"
@@ -52,8 +65,109 @@ DEMO_STEPS = {
 }
 
 
-def seed_course_pages(home: Page) -> int:
-    """Build the catalogue with the resident and staff tracks; return how many pages it has."""
+@dataclass(frozen=True)
+class DemoActivity:
+    """One demo .h5p file and the lessons (course slug, lesson slug) it is placed in."""
+
+    file: str
+    title: str
+    lessons: tuple[tuple[str, str], ...]
+    caption: str = ""
+
+
+DEMO_ACTIVITIES = (
+    DemoActivity(
+        "security-quiz.h5p",
+        "情報セキュリティ 理解度テスト",
+        ((SECURITY_SLUG, "s15"),),
+        "5問のうち4問以上の正解で合格です。",
+    ),
+    DemoActivity(
+        "smartphone-basics-quiz.h5p",
+        "スマホの基本操作 確認クイズ",
+        (("b01", "b01-03"),),
+        "この講座で学んだことを、3つの問題で確かめましょう。",
+    ),
+    DemoActivity(
+        "sms-scam-true-false.h5p",
+        "あやしいSMSに注意 〇×クイズ",
+        (("b10", "b10-01"),),
+    ),
+)
+
+
+def import_demo_packages() -> tuple[dict[str, H5PPackage], list[str]]:
+    """Import the demo packages not yet stored (found by title); return them and any problems.
+
+    Each import is its own durable transaction (learning.h5p.storage), so call this outside
+    ``transaction.atomic``. A package that cannot be stored is reported, not raised: the rest of
+    the demo data still loads.
+    """
+    packages: dict[str, H5PPackage] = {}
+    problems: list[str] = []
+    for activity in DEMO_ACTIVITIES:
+        existing = H5PPackage.objects.filter(title=activity.title).order_by("pk").first()
+        if existing is not None:
+            packages[activity.file] = existing
+            continue
+        try:
+            packages[activity.file] = import_package(
+                DIST / activity.file, title=activity.title, trusted=True
+            )
+        except (H5PValidationError, H5PStoreError) as exc:
+            logger.warning("Demo H5P package %s not imported: %s", activity.file, exc)
+            problems.append(f"{activity.file}: {exc.one_line}")
+    return packages, problems
+
+
+def place_demo_activities(catalogue: Page, packages: dict[str, H5PPackage]) -> int:
+    """Add each demo package as a required H5P block to its lessons; return the lessons with it.
+
+    A lesson that already has an H5P block, or that an editor has saved (it has revisions), is
+    left as it is.
+    """
+    placed = 0
+    for activity in DEMO_ACTIVITIES:
+        package = packages.get(activity.file)
+        if package is None:
+            continue
+        for course_slug, lesson_slug in activity.lessons:
+            lesson = _demo_lesson(catalogue, course_slug, lesson_slug)
+            if lesson is None:
+                continue
+            if any(found == package for _id, found, _required in h5p_blocks(lesson)):
+                placed += 1
+                continue
+            if h5p_blocks(lesson) or lesson.revisions.exists():
+                continue
+            _insert_h5p_block(lesson, package, activity.caption)
+            placed += 1
+    return placed
+
+
+def _demo_lesson(catalogue: Page, course_slug: str, lesson_slug: str) -> LessonPage | None:
+    course = catalogue.get_children().filter(slug=course_slug).first()
+    if course is None:
+        return None
+    return LessonPage.objects.child_of(course).filter(slug=lesson_slug).first()
+
+
+def _insert_h5p_block(lesson: LessonPage, package: H5PPackage, caption: str) -> None:
+    """Put the activity before the closing callout (or at the end) and sync LessonActivity."""
+    raw = list(lesson.body.raw_data)
+    at = len(raw) - 1 if raw and raw[-1]["type"] == "callout" else len(raw)
+    value = {"package": package.pk, "required": True, "caption": caption}
+    raw.insert(at, {"type": H5P_BLOCK, "value": value})
+    lesson.body = raw
+    lesson.save(update_fields=["body"], clean=False)
+    sync_lesson_activities(lesson)
+
+
+def seed_course_pages(home: Page, packages: dict[str, H5PPackage] | None = None) -> int:
+    """Build the catalogue with the resident and staff tracks; return how many pages it has.
+
+    ``packages`` (from ``import_demo_packages``) are placed in their demo lessons.
+    """
     catalogue = _child(home, CATALOGUE_SLUG, _catalogue)
     units = CurriculumUnit.objects.filter(track=CurriculumUnit.Track.SMARTPHONE)
     for code, group in groupby(units.order_by("sort_order"), key=lambda unit: unit.course_code):
@@ -66,6 +180,8 @@ def seed_course_pages(home: Page) -> int:
     course = _child(catalogue, SECURITY_SLUG, _security_course)
     for unit in security.order_by("sort_order"):
         _child(course, unit.course_code.lower(), _lesson, unit)
+    if packages:
+        place_demo_activities(catalogue, packages)
     return catalogue.get_descendants(inclusive=True).count()
 
 

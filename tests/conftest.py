@@ -26,6 +26,15 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def temporary_media_root(settings, tmp_path_factory):
+    """Stored files (H5P packages that seed_demo imports, uploads) go to a fresh temporary folder.
+
+    Without it they would land in the project's media/ and outlive the test's rolled-back rows.
+    """
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     """Create a user with an optional role; ``mfa=True`` gives them a TOTP authenticator.

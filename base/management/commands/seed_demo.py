@@ -22,7 +22,7 @@ from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
-from courses.demo import seed_course_pages
+from courses.demo import import_demo_packages, seed_course_pages
 from courses.models import CurriculumUnit
 
 # Demo only: documented in the README, printed by the command, never for production data.
@@ -168,12 +168,14 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args, **options) -> None:
+        # Before the block below: each package import is its own durable transaction.
+        packages, problems = import_demo_packages()
         with transaction.atomic():
             sync_role_groups()
             home = self._home_page()
             venues = self._venues()
             units = self._curricula()
-            course_pages = seed_course_pages(home)
+            course_pages = seed_course_pages(home, packages)
             departments = self._departments()
             users = self._users()
         # Outside the block above: allocate_seat opens its own durable transaction.
@@ -181,8 +183,10 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
             f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}. "
-            f"Course pages: {course_pages}."
+            f"Course pages: {course_pages}. Demo H5P packages: {len(packages)}."
         )
+        for problem in problems:
+            self.stderr.write(f"デモ用H5Pを登録できませんでした / Demo H5P not stored: {problem}")
         self.stdout.write("")
         self.stdout.write(
             "デモ用ログイン（本番では使用しないでください） / Demo logins (demo only):"
