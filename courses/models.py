@@ -4,7 +4,9 @@ from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -174,9 +176,13 @@ class CoursePage(Page):
         return sum(lesson.estimated_minutes for lesson in self.lessons())
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from learning.progress import course_progress
+
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = self.lessons()
+        lessons = list(self.lessons())
+        context["lessons"] = lessons
         context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
+        context["progress"] = course_progress(request.user, self, lessons)
         return context
 
 
@@ -215,12 +221,39 @@ class LessonPage(Page):
     def next_lesson(self) -> LessonPage | None:
         return self._siblings().filter(path__gt=self.path).first()
 
+    def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        """Lessons of staff courses are for signed-in people with a role (職員 and up).
+
+        Anyone may view and play resident lessons (only signed-in learners are recorded); the
+        staff course page itself stays public in the catalogue.
+        """
+        from accounts.roles import has_role
+        from learning.xapi import STAFF_COURSE_ROLES
+
+        course = self.course()
+        if course is not None and course.audience == Audience.STAFF:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, *STAFF_COURSE_ROLES):
+                raise PermissionDenied
+        return super().serve(request, *args, **kwargs)
+
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
+        from learning import completion
+        from learning.player import lesson_players
+        from learning.xapi import may_take_lesson
+
         context = super().get_context(request, *args, **kwargs)
+        players = lesson_players(request, self)
+        learner = may_take_lesson(request.user, self)
         context.update(
             course=self.course(),
             previous_lesson=self.previous_lesson(),
             next_lesson=self.next_lesson(),
+            body_blocks=[(block, players.get(str(block.id))) for block in self.body],
+            learner=learner,
+            has_required_activities=completion.lesson_has_required_activities(self),
+            lesson_complete=learner and completion.evaluate_lesson(request.user, self),
         )
         return context
 

@@ -25,6 +25,7 @@ from courses.choices import Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
 from learning.models import ActivityState, Attempt, LessonActivity, XapiStatement
+from learning.progress import missing_prerequisites
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -88,15 +89,16 @@ class Score:
 
 
 def may_take_lesson(user: User, lesson: LessonPage) -> bool:
-    """Logged-in, active learners may take live lessons; staff courses need a staff role."""
+    """Logged-in, active learners may take live lessons; staff courses need a staff role, and
+    a course with prerequisites needs them completed first."""
     if not (user.is_authenticated and user.is_active and lesson.live):
         return False
     course = lesson.course()
     if course is None or not course.live:
         return False
-    if course.audience == Audience.STAFF:
-        return has_role(user, *STAFF_COURSE_ROLES)
-    return True
+    if course.audience == Audience.STAFF and not has_role(user, *STAFF_COURSE_ROLES):
+        return False
+    return not missing_prerequisites(user, course)
 
 
 def parse_body(body: bytes) -> dict:
