@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PATH_SEPARATOR, Department, User
@@ -745,6 +746,8 @@ def _write_users(
     progress: ProgressCallback | None,
 ) -> None:
     staff_group, _created = Group.objects.get_or_create(name=GROUP_NAMES[Role.STAFF])
+    # Bulk writes skip User.save, so the day someone joins a department is set here.
+    today = timezone.localdate()
     new_users = [
         User(
             email=c.row.email,
@@ -754,6 +757,7 @@ def _write_users(
             last_name_kana=c.row.last_name_kana,
             first_name_kana=c.row.first_name_kana,
             department=departments[c.row.department_code],
+            department_since=today,
             # People set their password through the password-reset e-mail.
             password=make_password(None),
         )
@@ -806,6 +810,9 @@ def _write_users(
         user.department = departments[change.row.department_code]
         user.is_active = True
         fields.update(change.fields)
+        if "department" in change.fields:
+            user.department_since = today
+            fields.add("department_since")
     for chunk in _chunks([c.user for c in updated], PROGRESS_STEP):
         User.objects.bulk_update(chunk, sorted(fields), batch_size=BATCH_SIZE)
         report(len(chunk))
