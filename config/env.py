@@ -62,6 +62,35 @@ def env_json(name: str, default: dict | None = None) -> dict:
     return value
 
 
+def parse_origin(name: str, raw: str) -> str:
+    """Check a web origin such as ``https://h5p.example.jp`` or ``http://localhost:8000``.
+
+    Return it without a trailing slash; an empty value stays empty.
+    """
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a bad port
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} has a bad port: {raw!r}.") from exc
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.path
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be an origin like https://h5p.example.jp (scheme and host, "
+            f"optionally a port, nothing else), not {raw!r}."
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 

@@ -6,6 +6,7 @@ console, tasks run immediately. Production switches each of these by environment
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -17,6 +18,7 @@ from config.env import (
     env_str,
     parse_cache_url,
     parse_database_url,
+    parse_origin,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -78,6 +80,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the session middleware: the H5P content origin answers only player and package
+    # paths, and its responses leave with every cookie stripped.
+    "learning.middleware.H5PContentHostMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -293,6 +298,38 @@ API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
 # references cannot be guessed by trying.
 CLASSES_LOOKUP_RATE_LIMIT = env_str("CLASSES_LOOKUP_RATE_LIMIT", "10/10m")
 TEXT_SIZE_COOKIE = "text_size"
+
+# --- H5P player (docs/h5p-hosting.md) ----------------------------------------------------
+
+# The separate, cookieless origin that serves the H5P player and package files, e.g.
+# https://h5p-content.example.jp (its host is added to ALLOWED_HOSTS). Empty: the player runs
+# on the app's own origin in a sandboxed iframe without allow-same-origin (an opaque origin).
+H5P_CONTENT_ORIGIN = parse_origin("H5P_CONTENT_ORIGIN", env_str("H5P_CONTENT_ORIGIN"))
+# Development only: with H5P_CONTENT_ORIGIN empty, an app reached at 127.0.0.1 or [::1] gets
+# its content from http://localhost on the same port (one runserver, two sites).
+H5P_DEV_CONTENT_ORIGIN = env_bool("H5P_DEV_CONTENT_ORIGIN", DEBUG)
+if H5P_CONTENT_ORIGIN and "*" not in ALLOWED_HOSTS:
+    _content_host = urlsplit(H5P_CONTENT_ORIGIN).hostname or ""
+    _content_host = f"[{_content_host}]" if ":" in _content_host else _content_host
+    if _content_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_content_host)
+# The app origins whose lesson pages embed the player from H5P_CONTENT_ORIGIN (its CSP
+# frame-ancestors). Default: the origin of WAGTAILADMIN_BASE_URL and CSRF_TRUSTED_ORIGINS.
+H5P_APP_ORIGINS = [
+    parse_origin("H5P_APP_ORIGINS", origin)
+    for origin in env_list(
+        "H5P_APP_ORIGINS",
+        [
+            "{0.scheme}://{0.netloc}".format(urlsplit(WAGTAILADMIN_BASE_URL)),
+            *CSRF_TRUSTED_ORIGINS,
+        ],
+    )
+]
+# How long a player launch (made when a signed-in learner opens a lesson) stays valid.
+H5P_LAUNCH_MAX_AGE = env_int("H5P_LAUNCH_MAX_AGE", 2 * 60 * 60)
+# Saved player state (resume) per activity, in bytes; larger saves are refused with 413.
+H5P_STATE_MAX_BYTES = env_int("H5P_STATE_MAX_BYTES", 64 * 1024)
+H5P_STATE_RATE_LIMIT = env_str("H5P_STATE_RATE_LIMIT", "60/m")
 
 LOGGING = {
     "version": 1,

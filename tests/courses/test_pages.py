@@ -160,7 +160,8 @@ def test_lesson_renders_every_block_type(client, catalogue):
         in (html)
     )
     assert "電源ボタンを押します。" in html
-    assert "詐欺メールを見分けるクイズ" in html and "<iframe" not in html
+    # The player runs in a sandboxed iframe (tests/learning/test_player_pages.py has the rest).
+    assert "詐欺メールを見分けるクイズ" in html and 'sandbox="allow-scripts"' in html
     assert 'data-device-variant="iphone"' in html and 'data-device-variant="android"' in html
     assert 'aria-pressed="false" data-device="iphone"' in html
     assert 'aria-pressed="false" data-device="android"' in html

@@ -173,6 +173,9 @@ def test_endpoint_answers_with_progress(client, learner, page, quiz):
     assert response.json() == {
         "completed": True,
         "passed": True,
+        "status": "passed",
+        "label": "合格",
+        "attempt_open": False,
         "lesson_complete": True,
         "course_complete": True,
     }
