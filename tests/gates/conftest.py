@@ -1,6 +1,10 @@
 import pytest
 
-from tests.gates.support import ensure_class_samples, ensure_staff_samples
+from tests.gates.support import (
+    ensure_class_samples,
+    ensure_staff_samples,
+    ensure_training_samples,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -13,3 +17,4 @@ def class_samples(request):
         users = request.getfixturevalue("visitor_users")
         ensure_class_samples()
         ensure_staff_samples(users["trainer"])
+        ensure_training_samples()

@@ -244,3 +244,62 @@ def ensure_staff_samples(trainer) -> None:
                 "sort_order": order,
             },
         )
+
+
+# Samples for the training report pages (/learning/training/…/900001/).
+SAMPLE_DEPARTMENT_PK = 900001
+SAMPLE_PERSON_PK = 900001
+SAMPLE_COHORT_PK = 900001
+
+
+def ensure_training_samples() -> None:
+    """A department with one staff member, a requirement on the gate course and a cohort."""
+    from django.utils import timezone
+
+    from accounts.models import Department, User
+    from courses.models import CoursePage
+    from learning.fiscal import fiscal_year
+    from learning.models import (
+        Cohort,
+        CohortCourse,
+        CohortMember,
+        CourseCompletion,
+        TrainingRequirement,
+    )
+
+    ensure_page_tree()
+    course = CoursePage.objects.live().order_by("path").first()
+    department, _created = Department.objects.update_or_create(
+        pk=SAMPLE_DEPARTMENT_PK, defaults={"code": "G900", "name": "情報政策課（見本）"}
+    )
+    person, _created = User.objects.update_or_create(
+        pk=SAMPLE_PERSON_PK,
+        defaults={
+            "email": "gate-learner@example.jp",
+            "last_name": "見本",
+            "first_name": "職員",
+            "employee_number": "G900001",
+            "department": department,
+        },
+    )
+    TrainingRequirement.objects.get_or_create(
+        course=course,
+        title="情報セキュリティ研修（見本）",
+        defaults={"all_staff": True, "due_month": 9, "due_day": 30},
+    )
+    now = timezone.now()
+    CourseCompletion.objects.get_or_create(
+        user=person,
+        course=course,
+        defaults={
+            "course_title": course.title,
+            "completed_at": now,
+            "fiscal_year": fiscal_year(now),
+            "score": 80.0,
+        },
+    )
+    cohort, _created = Cohort.objects.update_or_create(
+        pk=SAMPLE_COHORT_PK, defaults={"name": "寺子屋ICT（見本）", "fiscal_year": fiscal_year(now)}
+    )
+    CohortCourse.objects.get_or_create(cohort=cohort, course=course, defaults={"sort_order": 0})
+    CohortMember.objects.get_or_create(cohort=cohort, user=person)

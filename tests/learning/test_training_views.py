@@ -1,0 +1,430 @@
+"""Training report pages: scoping of managers (by URL and export), the fiscal-year filter,
+drill-down statuses on a small hand-checked fixture, exports, history and the cohort board."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from accounts.roles import Role
+from base.models import AuditEntry
+from learning import views_training
+from learning.models import Cohort, CohortCourse, CohortMember, RequirementExemption
+from tests.gates.support import sign_in
+from tests.learning.training_support import (
+    complete,
+    course_with_lesson,
+    department,
+    read_lesson,
+    requirement,
+    staff,
+    tokyo,
+)
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 10, 5)  # FY2026: 30 September has passed
+REPORT = reverse("learning:training_report")
+OVERDUE = reverse("learning:training_overdue")
+EXPORT = reverse("learning:training_export")
+
+
+def dept_url(department) -> str:
+    return reverse("learning:training_department", args=[department.pk])
+
+
+def person_url(user) -> str:
+    return reverse("learning:training_person", args=[user.pk])
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setattr(views_training, "local_today", lambda: TODAY)
+
+
+@pytest.fixture
+def world(make_user):
+    """Hand-checked statuses for FY2026 (today 5 October 2026), requirement: all staff,
+    every year, due 30 September (30 days at least for people who join later).
+
+    政策経営部 (01) ── 情報管理課 (0101): s1 completed, s2 overdue (completed in FY2025 only),
+                                          s3 joined 20 Sep (due 20 Oct), read a lesson: in progress
+                   ── b1 exempt (育児休業中), b2 overdue
+    区民部 (02): o1 completed, o2 has left (inactive), o3 joined 25 Sep (due 25 Oct): not started
+    """
+    bureau = department("01", "政策経営部")
+    section = department("0101", "情報管理課", parent=bureau)
+    other = department("02", "区民部")
+    security = course_with_lesson("security", "情報セキュリティ研修")
+    p = {
+        "s1": staff(section, last_name="一番", employee_number="100001"),
+        "s2": staff(section, last_name="二番", employee_number="100002"),
+        "s3": staff(section, last_name="三番", joined=dt.date(2026, 9, 20)),
+        "b1": staff(bureau, last_name="部一"),
+        "b2": staff(bureau, last_name="部二"),
+        "o1": staff(other, last_name="区一"),
+        "o2": staff(other, last_name="区二", is_active=False),
+        "o3": staff(other, last_name="区三", joined=dt.date(2026, 9, 25)),
+    }
+    r1 = requirement(security, all_staff=True, title="情報セキュリティ研修（全職員）")
+    complete(p["s1"], security, tokyo(2026, 5, 10), score=90.0)
+    complete(p["s2"], security, tokyo(2026, 3, 31, 23, 30), score=75.0)
+    read_lesson(p["s3"], security, tokyo(2026, 10, 1))
+    RequirementExemption.objects.create(
+        requirement=r1, user=p["b1"], fiscal_year=2026, reason="育児休業中"
+    )
+    complete(p["o1"], security, tokyo(2026, 6, 1), score=100.0)
+
+    # The managers are not staff themselves (no role, no employee number); the admin is staff
+    # without a department who has not taken the course (the 所属なし row, overdue).
+    bureau_manager = make_user(None, mfa=True, email="bucho@example.jp")
+    bureau.managers.add(bureau_manager)
+    other_manager = make_user(None, mfa=True, email="kumin@example.jp")
+    other.managers.add(other_manager)
+    return {
+        "bureau": bureau,
+        "section": section,
+        "other": other,
+        "security": security,
+        "r1": r1,
+        "admin": make_user(Role.ADMIN, mfa=True, date_joined=tokyo(2020, 4, 1)),
+        "bureau_manager": bureau_manager,
+        "other_manager": other_manager,
+        **p,
+    }
+
+
+def client_for(user) -> Client:
+    return sign_in(Client(), user)
+
+
+def percent_by_code(report) -> dict[str | None, float | None]:
+    return {
+        (row.department.code if row.department else None): row.counts[0].percent for row in report
+    }
+
+
+# --- Access ---------------------------------------------------------------------------------
+
+
+def test_anonymous_goes_to_login_and_plain_staff_get_403(world, make_user):
+    response = Client().get(REPORT)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    for role in (Role.STAFF, Role.TRAINER, Role.COUNTER):
+        user = make_user(role, mfa=True)
+        for url in (REPORT, OVERDUE, dept_url(world["bureau"]), EXPORT + "?what=people&format=csv"):
+            assert client_for(user).get(url).status_code == 403, (role, url)
+
+
+def test_a_manager_needs_a_second_factor(world, make_user):
+    manager = make_user(Role.STAFF)
+    world["bureau"].managers.add(manager)
+    response = client_for(manager).get(REPORT)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_index")
+    response = client_for(manager).get(EXPORT + "?what=people&format=csv")
+    assert response["Location"] == reverse("mfa_index")
+
+
+# --- Department report and fiscal-year filter ------------------------------------------------
+
+
+def test_admin_report_shows_every_department_with_hand_checked_percentages(world):
+    response = client_for(world["admin"]).get(REPORT, {"year": 2026})
+    assert response.status_code == 200
+    assert response.context["year"] == 2026
+    # 01 rolls up its section: s1 done of s1, s2, s3, b2 (b1 exempt) = 25 %.
+    assert percent_by_code(response.context["report"]) == {
+        "01": 25.0,
+        "0101": 33.3,
+        "02": 50.0,
+        None: 0.0,
+    }
+    counts = {r.department.code: r.counts[0] for r in response.context["report"] if r.department}
+    assert (counts["01"].total, counts["01"].exempt, counts["01"].overdue) == (5, 1, 2)
+    assert (counts["02"].total, counts["02"].not_started) == (2, 1)  # o2 has left
+    html = response.content.decode()
+    assert "<caption" in html and 'scope="col"' in html and 'scope="row"' in html
+    assert "2026年度 所属別の修了率" in html
+    assert f'href="{dept_url(world["other"])}?year=2026"' in html
+
+
+def test_manager_report_holds_only_their_department_and_below(world):
+    response = client_for(world["bureau_manager"]).get(REPORT, {"year": 2026})
+    assert response.status_code == 200
+    assert percent_by_code(response.context["report"]) == {"01": 25.0, "0101": 33.3}
+    assert "区民部" not in response.content.decode()
+    response = client_for(world["other_manager"]).get(REPORT, {"year": 2026})
+    assert percent_by_code(response.context["report"]) == {"02": 50.0}
+
+
+def test_fiscal_year_filter_defaults_to_the_current_year_and_reads_past_years(world):
+    client = client_for(world["admin"])
+    assert client.get(REPORT).context["year"] == 2026
+    response = client.get(REPORT, {"year": 2025})
+    assert response.context["year"] == 2025
+    # FY2025: s2 completed (31 March 2026 23:30 Tokyo); s1 and b1, b2 overdue; s3 and o3
+    # joined after FY2025 and are not in that cycle; b1's exemption is for FY2026 only.
+    assert percent_by_code(response.context["report"]) == {
+        "01": 25.0,
+        "0101": 50.0,
+        "02": 0.0,
+        None: 0.0,
+    }
+    assert "2025年度 所属別の修了率" in response.content.decode()
+
+
+@pytest.mark.parametrize("bad", ["abc", "1999", "2028", "２０２６", "2026.5"])
+def test_a_bad_fiscal_year_gets_a_clear_message_and_the_current_year(world, bad):
+    response = client_for(world["admin"]).get(REPORT, {"year": bad})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "年度は一覧から選んでください（2017年度から2027年度まで）。" in html
+    assert "2026年度を表示しています。" in html
+    assert response.context["year"] == 2026
+
+
+# --- Drill-down ----------------------------------------------------------------------------------
+
+
+def test_drill_down_lists_each_persons_status_due_date_completion_and_score(world):
+    w = world
+    response = client_for(w["admin"]).get(dept_url(w["bureau"]), {"year": 2026})
+    assert response.status_code == 200
+    (group,) = response.context["groups"]
+    got = {row.person.pk: row for row in group.rows}
+    expected = {
+        "s1": "completed",
+        "s2": "overdue",
+        "s3": "in_progress",
+        "b1": "exempt",
+        "b2": "overdue",
+    }
+    assert {pk: row.status for pk, row in got.items()} == {
+        w[name].pk: status for name, status in expected.items()
+    }
+    s1 = got[w["s1"].pk]
+    assert (s1.due_date, s1.completed_at, s1.score) == (
+        dt.date(2026, 9, 30),
+        tokyo(2026, 5, 10),
+        90.0,
+    )
+    assert got[w["s3"].pk].due_date == dt.date(2026, 10, 20)
+    html = response.content.decode()
+    assert "育児休業中" in html
+    assert "2026年10月20日" in html
+    assert "90%" in html
+    # The sub-department table shows the section under the bureau.
+    assert [r.department.code for r in response.context["report"]] == ["01", "0101"]
+    # Looking at people's results is recorded.
+    entry = AuditEntry.objects.get(action="learning.training.department_viewed")
+    assert entry.user == w["admin"] and entry.object_id == str(w["bureau"].pk)
+
+
+def test_drill_down_filters_by_status_and_refuses_an_unknown_status(world):
+    w = world
+    client = client_for(w["bureau_manager"])
+    response = client.get(dept_url(w["bureau"]), {"year": 2026, "status": "overdue"})
+    (group,) = response.context["groups"]
+    assert {row.person.pk for row in group.rows} == {w["s2"].pk, w["b2"].pk}
+    response = client.get(dept_url(w["bureau"]), {"year": 2026, "status": "nonsense"})
+    assert response.status_code == 200
+    assert "状況は一覧から選んでください。" in response.content.decode()
+    assert len(response.context["groups"][0].rows) == 5
+
+
+def test_a_manager_cannot_open_another_department_by_url(world):
+    w = world
+    client = client_for(w["bureau_manager"])
+    assert client.get(dept_url(w["section"])).status_code == 200
+    assert client.get(dept_url(w["other"])).status_code == 404
+    assert client.get(reverse("learning:training_department", args=[999999])).status_code == 404
+    assert client_for(w["other_manager"]).get(dept_url(w["bureau"])).status_code == 404
+
+
+def test_overdue_list_is_scoped_and_counts_days(world):
+    w = world
+    response = client_for(w["bureau_manager"]).get(OVERDUE, {"year": 2026})
+    rows = response.context["rows"]
+    assert {row.person.pk for row, _days in rows} == {w["s2"].pk, w["b2"].pk}
+    assert {days for _row, days in rows} == {5}
+    assert "区民部" not in response.content.decode()
+    response = client_for(w["other_manager"]).get(OVERDUE, {"year": 2026})
+    assert response.context["rows"] == []
+
+
+# --- Exports -------------------------------------------------------------------------------------
+
+
+def read_csv(response) -> list[list[str]]:
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def read_xlsx(response) -> list[list]:
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    return [["" if v is None else v for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_people_export_as_csv_and_excel_holds_the_same_rows(world):
+    w = world
+    client = client_for(w["admin"])
+    params = {"year": 2026, "what": "people", "department": w["bureau"].pk}
+    csv_rows = read_csv(client.get(EXPORT, {**params, "format": "csv"}))
+    xlsx_response = client.get(EXPORT, {**params, "format": "xlsx"})
+    assert xlsx_response["Content-Type"].startswith("application/vnd.openxmlformats")
+    xlsx_rows = read_xlsx(xlsx_response)
+    assert csv_rows[0] == xlsx_rows[0]
+    assert csv_rows[0][:8] == [
+        "年度",
+        "研修",
+        "所属コード",
+        "所属名",
+        "職員番号",
+        "氏名",
+        "氏名（カナ）",
+        "状況",
+    ]
+    assert len(csv_rows) == len(xlsx_rows) == 1 + 5
+    s1_csv = next(r for r in csv_rows if r[4] == "100001")
+    assert s1_csv[:4] == ["2026", "情報セキュリティ研修（全職員）", "0101", "情報管理課"]
+    assert s1_csv[7:] == ["修了", "2026-09-30", "2026-05-10 12:00", "90", ""]
+    s1_xlsx = next(r for r in xlsx_rows if r[4] == "100001")
+    assert s1_xlsx[7:] == ["修了", dt.datetime(2026, 9, 30), dt.datetime(2026, 5, 10, 12), 90, ""]
+    for csv_row, xlsx_row in zip(csv_rows[1:], xlsx_rows[1:], strict=True):
+        assert csv_row[1:8] == [str(v) for v in xlsx_row[1:8]]
+    assert [r[11] for r in csv_rows[1:] if r[11]] == ["育児休業中"]
+    entries = AuditEntry.objects.filter(action="learning.training.exported")
+    assert sorted(e.data["format"] for e in entries) == ["csv", "xlsx"]
+    assert {(e.data["rows"], e.data["what"], e.user_id) for e in entries} == {
+        (5, "people", w["admin"].pk)
+    }
+
+
+def test_summary_export_matches_the_page(world):
+    client = client_for(world["bureau_manager"])
+    rows = read_csv(client.get(EXPORT, {"year": 2026, "what": "summary", "format": "csv"}))
+    assert rows[0][-1] == "修了率（%）"
+    assert [(r[1], r[5], r[6], r[9], r[10], r[11]) for r in rows[1:]] == [
+        ("01", "5", "1", "2", "1", "25"),
+        ("0101", "3", "1", "1", "0", "33.3"),
+    ]
+    xlsx = read_xlsx(client.get(EXPORT, {"year": 2026, "what": "summary", "format": "xlsx"}))
+    assert [r[1] for r in xlsx[1:]] == ["01", "0101"]
+
+
+def test_a_manager_cannot_export_another_department(world):
+    w = world
+    client = client_for(w["bureau_manager"])
+    for what in ("people", "summary", "overdue"):
+        response = client.get(
+            EXPORT, {"year": 2026, "what": what, "format": "csv", "department": w["other"].pk}
+        )
+        assert response.status_code == 404, what
+    # Without a department the export holds the manager's scope only.
+    rows = read_csv(client.get(EXPORT, {"year": 2026, "what": "people", "format": "csv"}))
+    assert {r[2] for r in rows[1:]} == {"01", "0101"}
+    rows = read_xlsx(client.get(EXPORT, {"year": 2026, "what": "overdue", "format": "xlsx"}))
+    assert sorted(r[5] for r in rows[1:]) == sorted(
+        [w["s2"].get_full_name(), w["b2"].get_full_name()]
+    )
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"what": "people", "format": "pdf"}, "ファイルの形式はCSVかExcelを選んでください。"),
+        ({"what": "all", "format": "csv"}, "出力する内容を一覧から選んでください。"),
+        ({"format": "csv"}, "出力する内容を選んでください。"),
+        ({"what": "people", "format": "csv", "year": "x"}, "年度は一覧から選んでください"),
+        ({"what": "people", "format": "csv", "department": "x"}, "所属の指定が正しくありません。"),
+    ],
+)
+def test_a_bad_export_request_is_refused_with_a_message(world, params, message):
+    client = client_for(world["admin"])
+    response = client.get(EXPORT, params, follow=True)
+    assert response.redirect_chain[-1][0] == REPORT
+    assert message in response.content.decode()
+    assert not AuditEntry.objects.filter(action="learning.training.exported").exists()
+
+
+# --- History and cohort board ------------------------------------------------------------------
+
+
+def test_person_history_shows_each_fiscal_year_and_completions(world):
+    w = world
+    response = client_for(w["bureau_manager"]).get(person_url(w["s2"]))
+    assert response.status_code == 200
+    years = {y.fiscal_year: y for y in response.context["history"].years}
+    assert years[2026].requirements[0].status == "overdue"
+    assert years[2025].requirements[0].status == "completed"
+    html = response.content.decode()
+    assert "2025年度" in html and "2026年3月31日" in html and "75%" in html
+    assert AuditEntry.objects.filter(
+        action="learning.training.history_viewed", object_id=str(w["s2"].pk)
+    ).exists()
+
+
+def test_person_history_is_scoped_like_the_departments(world):
+    w = world
+    assert client_for(w["other_manager"]).get(person_url(w["s2"])).status_code == 404
+    assert client_for(w["bureau_manager"]).get(person_url(w["o1"])).status_code == 404
+    assert client_for(w["admin"]).get(person_url(w["o1"])).status_code == 200
+
+
+@pytest.fixture
+def cohort(world):
+    w = world
+    first = course_with_lesson("terakoya-1", "データ活用の基本")
+    second = course_with_lesson("terakoya-2", "業務改善とRPA")
+    cohort = Cohort.objects.create(name="寺子屋ICT 第1期", fiscal_year=2026)
+    CohortCourse.objects.create(cohort=cohort, course=first, sort_order=0)
+    CohortCourse.objects.create(cohort=cohort, course=second, sort_order=1)
+    for name in ("s1", "o1"):
+        CohortMember.objects.create(cohort=cohort, user=w[name])
+    complete(w["s1"], first, tokyo(2026, 6, 15))
+    complete(w["o1"], first, tokyo(2026, 6, 20))
+    complete(w["o1"], second, tokyo(2026, 7, 1))
+    return cohort
+
+
+def test_cohort_board_shows_each_members_next_course_and_dates(world, cohort):
+    w = world
+    url = reverse("learning:training_cohort", args=[cohort.pk])
+    response = client_for(w["admin"]).get(url)
+    assert response.status_code == 200
+    rows = {
+        row.member.pk: (row, cells, next_step) for row, cells, next_step in response.context["rows"]
+    }
+    s1_row, s1_cells, s1_next = rows[w["s1"].pk]
+    assert s1_row.position == 1 and s1_next.course.title == "業務改善とRPA"
+    assert [completed for _step, completed in s1_cells] == [tokyo(2026, 6, 15), None]
+    assert rows[w["o1"].pk][2] is None  # finished the path
+    html = response.content.decode()
+    assert "2／2：業務改善とRPA" in html and "すべて修了" in html and "2026年6月15日" in html
+
+
+def test_managers_see_only_their_staff_on_the_board_and_only_their_cohorts(
+    world, cohort, make_user
+):
+    w = world
+    url = reverse("learning:training_cohort", args=[cohort.pk])
+    response = client_for(w["bureau_manager"]).get(url)
+    assert [row.member.pk for row, _c, _n in response.context["rows"]] == [w["s1"].pk]
+    assert "ほかの所属の参加者 1人は表示していません。" in response.content.decode()
+    listing = client_for(w["bureau_manager"]).get(reverse("learning:training_cohorts"))
+    assert [c.pk for c in listing.context["cohorts"]] == [cohort.pk]
+    # A manager with nobody in the cohort does not see it at all.
+    third = department("03", "子ども家庭部")
+    manager = make_user(None, mfa=True)
+    third.managers.add(manager)
+    assert client_for(manager).get(url).status_code == 404
+    listing = client_for(manager).get(reverse("learning:training_cohorts"))
+    assert listing.context["cohorts"] == []
