@@ -7,6 +7,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from base import views as base_views
 from classes.api import api
+from learning import views_my as learning_views_my
 
 urlpatterns = [
     path("healthz", base_views.healthz, name="healthz"),
@@ -29,6 +30,17 @@ urlpatterns = [
     path("staff/classes/", include("classes.urls_staff")),
     path("classes/", include("classes.urls")),
     path("learning/", include("learning.urls")),
+    # Public certificate verification (the QR code on a 修了証 opens it); no login.
+    path(
+        "certificates/",
+        learning_views_my.CertificateLookupView.as_view(),
+        name="certificate_lookup",
+    ),
+    path(
+        "certificates/<str:code>/",
+        learning_views_my.CertificateVerifyView.as_view(),
+        name="certificate_verify",
+    ),
     path("api/", api.urls),
 ]
 
