@@ -32,6 +32,8 @@
   if (!configElement) return;
   var config = JSON.parse(configElement.textContent);
   var SAVE_SECONDS = 30;
+  var SETTLE_MS = 2500;
+  var settleTimer = null;
   var started = false;
   var lastHeight = 0;
 
@@ -55,13 +57,15 @@
   }
 
   function reportHeight() {
-    var height = Math.ceil(document.documentElement.scrollHeight);
+    // The body, not the document: the document is never shorter than the iframe itself.
+    var height = Math.ceil(document.body.getBoundingClientRect().height);
     if (Math.abs(height - lastHeight) < 2) return;
     lastHeight = height;
     send("resize", { height: height });
   }
 
-  function showError() {
+  function showError(error) {
+    if (error && window.console) window.console.error("H5P player:", error);
     var box = document.getElementById("h5p-player-error");
     if (!box) return;
     box.textContent = box.getAttribute("data-load-error");
@@ -98,7 +102,7 @@
     try {
       player = new window.H5PStandalone.H5P(document.getElementById("h5p-container"), options);
     } catch (e) {
-      showError();
+      showError(e);
       return;
     }
     player.then(function () {
@@ -106,6 +110,11 @@
         var statement = event && event.data && event.data.statement;
         if (!statement || !config.launch) return;
         send("xapi", { statement: statement, state: currentState() });
+        // Content often moves on (next question) a moment after answering: save that too.
+        window.clearTimeout(settleTimer);
+        settleTimer = window.setTimeout(function () {
+          send("state", { state: currentState() });
+        }, SETTLE_MS);
       });
       window.H5P.init(document.getElementById("h5p-container"));
       reportHeight();
@@ -123,19 +132,26 @@
   });
 
   if (window.ResizeObserver) {
-    new ResizeObserver(reportHeight).observe(document.documentElement);
+    new ResizeObserver(reportHeight).observe(document.body);
   }
   window.addEventListener("load", reportHeight);
 
   function ready() {
-    send("ready", {});
-    // A page without the host script (or one that never answers) still shows the activity.
-    window.setTimeout(function () { start(null); }, 4000);
+    // Say so a few times: the lesson page's script may not be listening yet.
+    var tries = 0;
+    (function hello() {
+      if (started) return;
+      send("ready", {});
+      tries += 1;
+      if (tries < 8) window.setTimeout(hello, 500);
+      // A page that never answers (no host script) still shows the activity, unrecorded.
+      else start(null);
+    })();
   }
-  // After the deferred h5p-standalone bundle has run.
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", ready);
-  } else {
+  // Only after the deferred h5p-standalone bundle (the next script) has run.
+  if (document.readyState === "complete") {
     ready();
+  } else {
+    document.addEventListener("DOMContentLoaded", ready);
   }
 })();
