@@ -62,9 +62,13 @@ def _player(tab):
     return frame
 
 
+def _choice(frame, text: str):
+    return frame.locator(".h5p-sc-current-slide .h5p-sc-alternative", has_text=text)
+
+
 def _answer(frame, answers: list[str]) -> None:
     for text in answers:
-        choice = frame.locator(".h5p-sc-current-slide .h5p-sc-alternative", has_text=text)
+        choice = _choice(frame, text)
         expect(choice).to_be_visible(timeout=10_000)
         choice.click()
 
@@ -132,9 +136,7 @@ def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_
     context, tab = _open(chromium, origins, learner, page)
     frame = _player(tab)
     _answer(frame, RIGHT[:1])
-    expect(frame.locator(".h5p-sc-current-slide .h5p-sc-alternative", has_text="Asia")).to_be_visible(
-        timeout=10_000
-    )
+    expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
     # The player saves its state again once the set has moved on to question 2.
     for _ in range(40):
         saved = ActivityState.objects.filter(user=learner, lesson=page).first()
@@ -145,9 +147,7 @@ def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_
         pytest.fail(f"no state saved at question 2: {saved and saved.state}")
     tab.reload()
     frame = _player(tab)
-    expect(frame.locator(".h5p-sc-current-slide .h5p-sc-alternative", has_text="Asia")).to_be_visible(
-        timeout=10_000
-    )
+    expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
     context.close()
 
 
