@@ -461,6 +461,8 @@ class TrainingRequirement(models.Model):
                 errors["due_day"] = _("期限の日を入力してください。")
             if errors:
                 raise ValidationError(errors)
+            if not 1 <= self.due_month <= 12:
+                return  # the field's own validator reports it
             # 29 February is refused: it does not exist in most fiscal years.
             if self.due_day > calendar.monthrange(2027, self.due_month)[1]:
                 raise ValidationError(
