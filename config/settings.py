@@ -298,6 +298,11 @@ API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
 # references cannot be guessed by trying.
 CLASSES_LOOKUP_RATE_LIMIT = env_str("CLASSES_LOOKUP_RATE_LIMIT", "10/10m")
 TEXT_SIZE_COOKIE = "text_size"
+# Mandatory-training mails (learning.reminders): days before the due date to remind on,
+# how often to remind while overdue, and the weekday of the managers' digest (0 = Monday).
+TRAINING_REMINDER_DAYS = env_str("TRAINING_REMINDER_DAYS", "14,3")
+TRAINING_OVERDUE_EVERY_DAYS = env_int("TRAINING_OVERDUE_EVERY_DAYS", 7)
+TRAINING_DIGEST_WEEKDAY = env_int("TRAINING_DIGEST_WEEKDAY", 0)
 
 # --- H5P player (docs/h5p-hosting.md) ----------------------------------------------------
 
