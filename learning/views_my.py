@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -32,11 +34,22 @@ from learning.certificates import (
 from learning.fiscal import local_date
 from learning.models import CourseCompletion
 from learning.my_learning import learner_overview
+from learning.training import learner_requirements
 
 # Look-ups of the public verification page per client IP, found or not, so codes cannot be
 # enumerated (setting CERTIFICATE_VERIFY_RATE_LIMIT, e.g. "30/10m").
 DEFAULT_VERIFY_RATE = "30/10m"
 MAX_SHOWN_CODE = 32
+REQUIREMENTS_TEMPLATE = "learning/includes/my_requirements.html"
+
+
+def _requirements_section_exists() -> bool:
+    """Whether the mandatory-training section (the training pages' include) is installed."""
+    try:
+        get_template(REQUIREMENTS_TEMPLATE)
+    except TemplateDoesNotExist:
+        return False
+    return True
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -47,7 +60,10 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        context["overview"] = learner_overview(self.request.user)
+        user = self.request.user
+        context["overview"] = learner_overview(user)
+        if _requirements_section_exists():
+            context["requirements"] = learner_requirements(user)
         return context
 
 
