@@ -7,12 +7,20 @@ by ``learning.training.visible_departments`` in the views.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from learning.exports import CSV, XLSX
 from learning.fiscal import fiscal_year
+
+SCOPE_OWN = "own"
+SCOPE_ALL = "all"
+SCOPE_CHOICES = [
+    (SCOPE_OWN, _("この所属の職員だけ")),
+    (SCOPE_ALL, _("下の所属の職員も含める")),
+]
 
 # Reports go back this many fiscal years before the current one (and one year ahead, for
 # requirements already set up for the coming year).
@@ -44,16 +52,34 @@ class FiscalYearForm(forms.Form):
     def clean_year(self) -> int:
         return self.cleaned_data["year"] or self.current_year
 
+    def valid_value(self, name: str) -> Any:
+        """The cleaned value of one field, or None when it is missing or wrong."""
+        self.is_valid()
+        return getattr(self, "cleaned_data", {}).get(name)
+
     @property
     def fiscal_year(self) -> int:
-        """The chosen year, or the current one when there is none or it was wrong."""
+        """The chosen year, or the current one when there is none or it was wrong.
+
+        After a wrong year the list shows the current year again, under the error message.
+        """
         self.is_valid()
-        return getattr(self, "cleaned_data", {}).get("year") or self.current_year
+        year = getattr(self, "cleaned_data", {}).get("year")
+        if year is None and self.is_bound and "year" in self.errors:
+            self.data = self.data.copy()
+            self.data["year"] = str(self.current_year)
+        return year or self.current_year
 
 
 class DepartmentFilterForm(FiscalYearForm):
-    """The year and, optionally, one status to list (期限超過 only, for example)."""
+    """The year, whose people to list and, optionally, one status (期限超過 only, say)."""
 
+    scope = forms.ChoiceField(
+        label=_("表示する職員"),
+        choices=SCOPE_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": _("表示する職員は一覧から選んでください。")},
+    )
     status = forms.ChoiceField(
         label=_("状況"),
         required=False,
@@ -93,6 +119,7 @@ class ExportForm(FiscalYearForm):
             "invalid_choice": _("ファイルの形式はCSVかExcelを選んでください。"),
         },
     )
+    scope = forms.ChoiceField(choices=SCOPE_CHOICES, required=False)
     department = forms.IntegerField(
         label=_("所属"),
         required=False,

@@ -14,6 +14,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
@@ -33,7 +34,7 @@ from accounts.models import PATH_SEPARATOR, Department, User
 from accounts.roles import Role, has_role
 from base.audit import log_action
 from learning.exports import export_response
-from learning.forms_training import DepartmentFilterForm, ExportForm, FiscalYearForm
+from learning.forms_training import SCOPE_ALL, DepartmentFilterForm, ExportForm, FiscalYearForm
 from learning.models import Cohort, TrainingRequirement
 from learning.training import (
     Counts,
@@ -258,13 +259,15 @@ class TrainingReportMixin:
         return context
 
 
-def export_query(year: int, what: str, department: Department | None = None) -> str:
+def export_query(
+    year: int, what: str, department: Department | None = None, *, scope: str | None = None
+) -> str:
     """The query string of an export link."""
-    from urllib.parse import urlencode
-
     params: dict[str, Any] = {"year": year, "what": what}
     if department is not None:
         params["department"] = department.pk
+    if scope:
+        params["scope"] = scope
     return urlencode(params)
 
 
@@ -297,7 +300,11 @@ class ReportView(TrainingReportMixin, TemplateView):
 
 
 class DepartmentView(TrainingReportMixin, TemplateView):
-    """One department: its sub-departments' figures and each person's status."""
+    """One department: its sub-departments' figures and each person's status.
+
+    People are those of the department itself, or with ``scope=all`` those of the departments
+    below it too; one row per person, one column per requirement.
+    """
 
     template_name = "learning/training/department.html"
 
@@ -306,15 +313,24 @@ class DepartmentView(TrainingReportMixin, TemplateView):
         department = get_object_or_404(self.departments, pk=self.kwargs["pk"])
         form = self.year_form(DepartmentFilterForm)
         year = form.fiscal_year
-        status = form.cleaned_data.get("status") if form.is_valid() else None
+        status = form.valid_value("status") or None
+        has_children = department.children.exists()
+        whole = has_children and form.valid_value("scope") == SCOPE_ALL
+        if not has_children:
+            del form.fields["scope"]
         requirements = active_requirements()
-        members = User.objects.filter(department__in=department.subtree())
-        groups = people_rows(requirements, year, members, status=status or None, today=self.today)
+        groups = people_rows(
+            requirements,
+            year,
+            department_members(department, whole=whole),
+            status=status,
+            today=self.today,
+        )
         report = (
             department_report(
                 requirements, year, root=department, within=self.within, today=self.today
             )
-            if requirements
+            if requirements and has_children
             else []
         )
         ancestors = [
@@ -322,11 +338,12 @@ class DepartmentView(TrainingReportMixin, TemplateView):
             for d in self.departments.filter(pk__in=_ancestor_ids(department)).order_by("path")
             if d.pk != department.pk
         ]
+        lines = person_lines(groups)
         log_action(
             "learning.training.department_viewed",
             user=self.request.user,
             obj=department,
-            data={"fiscal_year": year, "people": sum(len(g.rows) for g in groups)},
+            data={"fiscal_year": year, "people": len(lines), "whole": whole},
             request=self.request,
         )
         context.update(
@@ -337,11 +354,49 @@ class DepartmentView(TrainingReportMixin, TemplateView):
             requirements=requirements,
             report=report,
             groups=groups,
+            lines=lines,
             status=status,
-            export_people=export_query(year, "people", department),
-            export_summary=export_query(year, "summary", department),
+            whole=whole,
+            export_people=export_query(
+                year, "people", department, scope=SCOPE_ALL if whole else None
+            ),
         )
         return context
+
+
+def department_members(department: Department, *, whole: bool) -> QuerySet[User]:
+    """The department's own people, or with ``whole`` those of its subtree too."""
+    if whole:
+        return User.objects.filter(department__in=department.subtree())
+    return User.objects.filter(department=department)
+
+
+@dataclass
+class PersonLine:
+    """One person on the drill-down: a cell per requirement (None: not in its audience)."""
+
+    person: User
+    cells: list[PersonRow | None]
+
+
+def person_lines(groups: Sequence[RequirementPeople]) -> list[PersonLine]:
+    """Turn per-requirement rows into one line per person, in department and kana order."""
+    lines: dict[int, PersonLine] = {}
+    for index, group in enumerate(groups):
+        for row in group.rows:
+            line = lines.get(row.person.pk)
+            if line is None:
+                line = lines[row.person.pk] = PersonLine(row.person, [None] * len(groups))
+            line.cells[index] = row
+    return sorted(
+        lines.values(),
+        key=lambda line: (
+            line.person.department.path if line.person.department else "",
+            line.person.last_name_kana,
+            line.person.first_name_kana,
+            line.person.pk,
+        ),
+    )
 
 
 def _ancestor_ids(department: Department) -> QuerySet[Department]:
@@ -414,7 +469,8 @@ class ExportView(TrainingReportMixin, View):
         else:
             users = self.people
             if department is not None:
-                users = User.objects.filter(department__in=department.subtree())
+                whole = form.cleaned_data.get("scope") == SCOPE_ALL or what == "overdue"
+                users = department_members(department, whole=whole)
             status = Status.OVERDUE if what == "overdue" else None
             groups = people_rows(requirements, year, users, status=status, today=self.today)
             header, rows = people_table(groups, year)

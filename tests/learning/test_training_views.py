@@ -189,6 +189,7 @@ def test_a_bad_fiscal_year_gets_a_clear_message_and_the_current_year(world, bad)
     assert "年度は一覧から選んでください（2017年度から2027年度まで）。" in html
     assert "2026年度を表示しています。" in html
     assert response.context["year"] == 2026
+    assert '<option value="2026" selected>' in html
 
 
 # --- Drill-down ----------------------------------------------------------------------------------
@@ -196,7 +197,8 @@ def test_a_bad_fiscal_year_gets_a_clear_message_and_the_current_year(world, bad)
 
 def test_drill_down_lists_each_persons_status_due_date_completion_and_score(world):
     w = world
-    response = client_for(w["admin"]).get(dept_url(w["bureau"]), {"year": 2026})
+    params = {"year": 2026, "scope": "all"}
+    response = client_for(w["admin"]).get(dept_url(w["bureau"]), params)
     assert response.status_code == 200
     (group,) = response.context["groups"]
     got = {row.person.pk: row for row in group.rows}
@@ -220,7 +222,11 @@ def test_drill_down_lists_each_persons_status_due_date_completion_and_score(worl
     html = response.content.decode()
     assert "育児休業中" in html
     assert "2026年10月20日" in html
-    assert "90%" in html
+    assert "2026年5月10日 修了（90%）" in html
+    assert "期限 2026年10月20日" in html
+    # One line per person, in department then kana order (s1, s2, s3 of the section last).
+    names = [line.person.last_name for line in response.context["lines"]]
+    assert names[:2] == ["部一", "部二"] and sorted(names[2:]) == ["一番", "三番", "二番"]
     # The sub-department table shows the section under the bureau.
     assert [r.department.code for r in response.context["report"]] == ["01", "0101"]
     # Looking at people's results is recorded.
@@ -228,16 +234,42 @@ def test_drill_down_lists_each_persons_status_due_date_completion_and_score(worl
     assert entry.user == w["admin"] and entry.object_id == str(w["bureau"].pk)
 
 
+def test_drill_down_shows_the_departments_own_people_unless_asked_for_all(world):
+    w = world
+    client = client_for(w["bureau_manager"])
+    response = client.get(dept_url(w["bureau"]), {"year": 2026})
+    assert {line.person.pk for line in response.context["lines"]} == {w["b1"].pk, w["b2"].pk}
+    assert "scope" in response.context["form"].fields
+    # A section without sections below has no choice to make.
+    response = client.get(dept_url(w["section"]), {"year": 2026, "scope": "all"})
+    assert len(response.context["lines"]) == 3
+    assert "scope" not in response.context["form"].fields
+    # The export of the page holds the same people.
+    own = read_csv(
+        client.get(
+            EXPORT, {"year": 2026, "what": "people", "format": "csv", "department": w["bureau"].pk}
+        )
+    )
+    assert sorted(r[5] for r in own[1:]) == sorted(
+        [w["b1"].get_full_name(), w["b2"].get_full_name()]
+    )
+
+
 def test_drill_down_filters_by_status_and_refuses_an_unknown_status(world):
     w = world
     client = client_for(w["bureau_manager"])
-    response = client.get(dept_url(w["bureau"]), {"year": 2026, "status": "overdue"})
+    params = {"year": 2026, "scope": "all"}
+    response = client.get(dept_url(w["bureau"]), {**params, "status": "overdue"})
     (group,) = response.context["groups"]
     assert {row.person.pk for row in group.rows} == {w["s2"].pk, w["b2"].pk}
-    response = client.get(dept_url(w["bureau"]), {"year": 2026, "status": "nonsense"})
+    assert len(response.context["lines"]) == 2
+    response = client.get(dept_url(w["bureau"]), {**params, "status": "nonsense"})
     assert response.status_code == 200
     assert "状況は一覧から選んでください。" in response.content.decode()
     assert len(response.context["groups"][0].rows) == 5
+    response = client.get(dept_url(w["bureau"]), {"year": 2026, "scope": "everyone"})
+    assert "表示する職員は一覧から選んでください。" in response.content.decode()
+    assert len(response.context["lines"]) == 2
 
 
 def test_a_manager_cannot_open_another_department_by_url(world):
@@ -276,7 +308,7 @@ def read_xlsx(response) -> list[list]:
 def test_people_export_as_csv_and_excel_holds_the_same_rows(world):
     w = world
     client = client_for(w["admin"])
-    params = {"year": 2026, "what": "people", "department": w["bureau"].pk}
+    params = {"year": 2026, "what": "people", "department": w["bureau"].pk, "scope": "all"}
     csv_rows = read_csv(client.get(EXPORT, {**params, "format": "csv"}))
     xlsx_response = client.get(EXPORT, {**params, "format": "xlsx"})
     assert xlsx_response["Content-Type"].startswith("application/vnd.openxmlformats")
