@@ -1,0 +1,84 @@
+"""The seeded demo activities play in Chromium and decide the lesson, as `make run` shows them.
+
+The app answers at http://127.0.0.1:<port> and the H5P content at http://localhost:<port>, as in
+tests/browser/test_h5p_lesson.py. In the demo SingleChoiceSet the first answer of each question
+is the right one (learning/demo_h5p/src/content/security-quiz/content/content.json).
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from courses.models import LessonPage
+from learning.demo_h5p.build import CONTENT_SRC
+from learning.models import Attempt, H5PPackage
+from tests.browser.support import new_context
+from tests.gates.support import ensure_home_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def demo(live_server, settings, tmp_path):
+    port = urlsplit(live_server.url).port
+    app, content = f"http://127.0.0.1:{port}", f"http://localhost:{port}"
+    settings.H5P_CONTENT_ORIGIN = content
+    settings.H5P_APP_ORIGINS = [app]
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ensure_home_page()
+    call_command("seed_demo")
+    return app
+
+
+def _open(chromium, app, user, slug):
+    context = new_context(chromium, app, user)
+    tab = context.new_page()
+    tab.errors = []
+    tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+    tab.goto(LessonPage.objects.get(slug=slug).url)
+    tab.locator("iframe.h5p-activity__frame").scroll_into_view_if_needed()
+    return context, tab, tab.frame_locator("iframe.h5p-activity__frame")
+
+
+def test_staff_pass_the_security_quiz_and_finish_the_lesson(chromium, demo, make_user):
+    source = CONTENT_SRC / "security-quiz" / "content" / "content.json"
+    questions = json.loads(source.read_text(encoding="utf-8"))["choices"]
+    learner = make_user(Role.STAFF)
+    context, tab, frame = _open(chromium, demo, learner, "s15")
+    for question in questions:
+        choice = frame.locator(
+            ".h5p-sc-current-slide .h5p-sc-alternative", has_text=question["answers"][0]
+        )
+        expect(choice).to_be_visible(timeout=20_000)
+        choice.click()
+        # autoContinue is off so that learners read the feedback at their own pace.
+        frame.get_by_role("button", name="次の問題へ").click()
+    expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
+    expect(tab.locator("[data-lesson-complete]")).to_be_visible()
+    attempt = Attempt.objects.get(user=learner, package__title="情報セキュリティ 理解度テスト")
+    assert attempt.passed and (attempt.score_raw, attempt.score_max) == (5, 5)
+    assert tab.errors == []
+    context.close()
+
+
+def test_a_resident_answers_the_sms_true_false_wrongly_and_is_not_passed(chromium, demo, make_user):
+    learner = make_user(None)
+    context, tab, frame = _open(chromium, demo, learner, "b10-01")
+    answer = frame.get_by_role("radio", name="〇 開いてよい")
+    expect(answer).to_be_visible(timeout=20_000)
+    answer.click()
+    frame.get_by_role("button", name="答え合わせ").click()
+    expect(tab.locator("[data-h5p-status-text]")).to_have_text("不合格", timeout=20_000)
+    expect(tab.locator("[data-lesson-complete]")).to_be_hidden()
+    package = H5PPackage.objects.get(title="あやしいSMSに注意 〇×クイズ")
+    attempt = Attempt.objects.get(user=learner, package=package)
+    assert attempt.completed and not attempt.passed
+    assert tab.errors == []
+    context.close()
