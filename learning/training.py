@@ -54,7 +54,6 @@ from django.db.models import (
     CharField,
     Count,
     DateField,
-    Exists,
     F,
     FloatField,
     Func,
@@ -153,12 +152,10 @@ def staff_filter() -> Q:
     People with an employee number (the roster), and members of any role group (職員, 講師,
     窓口, 管理者) who do not belong to an outside organisation (partner-company trainers).
     """
-    in_role_group = Exists(
-        User.groups.through.objects.filter(
-            user_id=OuterRef("pk"), group__name__in=list(GROUP_NAMES.values())
-        )
-    )
-    return Q(employee_number__isnull=False) | (Q(in_role_group) & Q(organisation=""))
+    in_role_group = User.groups.through.objects.filter(
+        group__name__in=list(GROUP_NAMES.values())
+    ).values("user_id")
+    return Q(employee_number__isnull=False) | (Q(pk__in=in_role_group) & Q(organisation=""))
 
 
 def _department_ids(requirement: TrainingRequirement) -> list[int]:
@@ -181,14 +178,11 @@ def _audience_filter(requirement: TrainingRequirement, department_ids: list[int]
     if department_ids:
         parts |= Q(department_id__in=department_ids)
     parts |= Q(
-        Exists(
-            User.groups.through.objects.filter(
-                user_id=OuterRef("pk"),
-                group_id__in=requirement.roles.through.objects.filter(
-                    trainingrequirement_id=requirement.pk
-                ).values("group_id"),
-            )
-        )
+        pk__in=User.groups.through.objects.filter(
+            group_id__in=requirement.roles.through.objects.filter(
+                trainingrequirement_id=requirement.pk
+            ).values("group_id")
+        ).values("user_id")
     )
     parts |= Q(
         pk__in=requirement.people.through.objects.filter(
@@ -246,9 +240,7 @@ def _cycle_filter(requirement: TrainingRequirement, year: int, lookup: str) -> Q
 
 
 def _completions(requirement: TrainingRequirement, year: int) -> QuerySet[CourseCompletion]:
-    completions = CourseCompletion.objects.filter(
-        user_id=OuterRef("pk"), course_id=requirement.course_id
-    )
+    completions = CourseCompletion.objects.filter(course_id=requirement.course_id)
     if requirement.recurrence == TrainingRequirement.Recurrence.ANNUAL:
         return completions.filter(fiscal_year=year)
     return completions.filter(fiscal_year__lte=year)
@@ -274,15 +266,20 @@ def people_statuses(
     _start, last_day = fiscal_year_dates(year)
     joined = _joined_expression(department_ids)
 
-    completions = _completions(requirement, year).order_by("completed_at", "pk")
-    exemptions = RequirementExemption.objects.filter(
-        requirement_id=requirement.pk, user_id=OuterRef("pk")
-    ).filter(Q(fiscal_year=year) | Q(fiscal_year__isnull=True))
+    # Membership tests are uncorrelated ``pk IN (subquery)``: PostgreSQL hashes each subquery
+    # once, and estimates it so (correlated EXISTS inside CASE or OR is costed per row, which
+    # pushes the plan over the JIT threshold and triples the time). Only the shown values
+    # (first completion, exemption reason) are correlated subqueries.
+    completions = _completions(requirement, year)
+    first_completion = completions.filter(user_id=OuterRef("pk")).order_by("completed_at", "pk")
+    exemptions = RequirementExemption.objects.filter(requirement_id=requirement.pk).filter(
+        Q(fiscal_year=year) | Q(fiscal_year__isnull=True)
+    )
     lessons = _lesson_ids(requirement.course)
-    attempts = Attempt.objects.filter(user_id=OuterRef("pk"), lesson_id__in=lessons).filter(
+    attempts = Attempt.objects.filter(lesson_id__in=lessons).filter(
         _cycle_filter(requirement, year, "started_at")
     )
-    reading = LessonProgress.objects.filter(user_id=OuterRef("pk"), lesson_id__in=lessons).filter(
+    reading = LessonProgress.objects.filter(lesson_id__in=lessons).filter(
         _cycle_filter(requirement, year, "read_at")
     )
     overdue_before = today - dt.timedelta(days=requirement.grace_days)
@@ -293,18 +290,23 @@ def people_statuses(
         .filter(joined_on__lte=last_day)
         .annotate(due_date=due_date_expression(requirement, year, F("joined_on")))
         .annotate(
-            completed_at=Subquery(completions.values("completed_at")[:1]),
-            completion_score=Subquery(completions.values("score")[:1], output_field=FloatField()),
+            completed_at=Subquery(first_completion.values("completed_at")[:1]),
+            completion_score=Subquery(
+                first_completion.values("score")[:1], output_field=FloatField()
+            ),
             exemption_reason=Subquery(
-                exemptions.order_by(F("fiscal_year").asc(nulls_last=True)).values("reason")[:1],
+                exemptions.filter(user_id=OuterRef("pk"))
+                .order_by(F("fiscal_year").asc(nulls_last=True))
+                .values("reason")[:1],
                 output_field=TextField(),
             ),
             status=Case(
-                When(Exists(exemptions), then=Value(Status.EXEMPT.value)),
-                When(Exists(completions), then=Value(Status.COMPLETED.value)),
+                When(pk__in=exemptions.values("user_id"), then=Value(Status.EXEMPT.value)),
+                When(pk__in=completions.values("user_id"), then=Value(Status.COMPLETED.value)),
                 When(due_date__lt=overdue_before, then=Value(Status.OVERDUE.value)),
                 When(
-                    Q(Exists(attempts)) | Q(Exists(reading)), then=Value(Status.IN_PROGRESS.value)
+                    Q(pk__in=attempts.values("user_id")) | Q(pk__in=reading.values("user_id")),
+                    then=Value(Status.IN_PROGRESS.value),
                 ),
                 default=Value(Status.NOT_STARTED.value),
                 output_field=CharField(),
