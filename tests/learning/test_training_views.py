@@ -15,21 +15,18 @@ from openpyxl import load_workbook
 from accounts.roles import Role
 from base.models import AuditEntry
 from learning import views_training
-from learning.models import Cohort, CohortCourse, CohortMember, RequirementExemption
 from tests.gates.support import sign_in
 from tests.learning.training_support import (
     complete,
     course_with_lesson,
     department,
-    read_lesson,
     requirement,
-    staff,
     tokyo,
 )
+from tests.learning.training_views_support import TODAY, build_cohort, build_world
 
 pytestmark = pytest.mark.django_db
 
-TODAY = dt.date(2026, 10, 5)  # FY2026: 30 September has passed
 REPORT = reverse("learning:training_report")
 OVERDUE = reverse("learning:training_overdue")
 EXPORT = reverse("learning:training_export")
@@ -50,54 +47,7 @@ def fixed_today(monkeypatch):
 
 @pytest.fixture
 def world(make_user):
-    """Hand-checked statuses for FY2026 (today 5 October 2026), requirement: all staff,
-    every year, due 30 September (30 days at least for people who join later).
-
-    政策経営部 (01) ── 情報管理課 (0101): s1 completed, s2 overdue (completed in FY2025 only),
-                                          s3 joined 20 Sep (due 20 Oct), read a lesson: in progress
-                   ── b1 exempt (育児休業中), b2 overdue
-    区民部 (02): o1 completed, o2 has left (inactive), o3 joined 25 Sep (due 25 Oct): not started
-    """
-    bureau = department("01", "政策経営部")
-    section = department("0101", "情報管理課", parent=bureau)
-    other = department("02", "区民部")
-    security = course_with_lesson("security", "情報セキュリティ研修")
-    p = {
-        "s1": staff(section, last_name="一番", employee_number="100001"),
-        "s2": staff(section, last_name="二番", employee_number="100002"),
-        "s3": staff(section, last_name="三番", joined=dt.date(2026, 9, 20)),
-        "b1": staff(bureau, last_name="部一"),
-        "b2": staff(bureau, last_name="部二"),
-        "o1": staff(other, last_name="区一"),
-        "o2": staff(other, last_name="区二", is_active=False),
-        "o3": staff(other, last_name="区三", joined=dt.date(2026, 9, 25)),
-    }
-    r1 = requirement(security, all_staff=True, title="情報セキュリティ研修（全職員）")
-    complete(p["s1"], security, tokyo(2026, 5, 10), score=90.0)
-    complete(p["s2"], security, tokyo(2026, 3, 31, 23, 30), score=75.0)
-    read_lesson(p["s3"], security, tokyo(2026, 10, 1))
-    RequirementExemption.objects.create(
-        requirement=r1, user=p["b1"], fiscal_year=2026, reason="育児休業中"
-    )
-    complete(p["o1"], security, tokyo(2026, 6, 1), score=100.0)
-
-    # The managers are not staff themselves (no role, no employee number); the admin is staff
-    # without a department who has not taken the course (the 所属なし row, overdue).
-    bureau_manager = make_user(None, mfa=True, email="bucho@example.jp")
-    bureau.managers.add(bureau_manager)
-    other_manager = make_user(None, mfa=True, email="kumin@example.jp")
-    other.managers.add(other_manager)
-    return {
-        "bureau": bureau,
-        "section": section,
-        "other": other,
-        "security": security,
-        "r1": r1,
-        "admin": make_user(Role.ADMIN, mfa=True, date_joined=tokyo(2020, 4, 1)),
-        "bureau_manager": bureau_manager,
-        "other_manager": other_manager,
-        **p,
-    }
+    return build_world(make_user)
 
 
 def client_for(user) -> Client:
@@ -413,18 +363,7 @@ def test_person_history_is_scoped_like_the_departments(world):
 
 @pytest.fixture
 def cohort(world):
-    w = world
-    first = course_with_lesson("terakoya-1", "データ活用の基本")
-    second = course_with_lesson("terakoya-2", "業務改善とRPA")
-    cohort = Cohort.objects.create(name="寺子屋ICT 第1期", fiscal_year=2026)
-    CohortCourse.objects.create(cohort=cohort, course=first, sort_order=0)
-    CohortCourse.objects.create(cohort=cohort, course=second, sort_order=1)
-    for name in ("s1", "o1"):
-        CohortMember.objects.create(cohort=cohort, user=w[name])
-    complete(w["s1"], first, tokyo(2026, 6, 15))
-    complete(w["o1"], first, tokyo(2026, 6, 20))
-    complete(w["o1"], second, tokyo(2026, 7, 1))
-    return cohort
+    return build_cohort(world)
 
 
 def test_cohort_board_shows_each_members_next_course_and_dates(world, cohort):
@@ -460,3 +399,55 @@ def test_managers_see_only_their_staff_on_the_board_and_only_their_cohorts(
     assert client_for(manager).get(url).status_code == 404
     listing = client_for(manager).get(reverse("learning:training_cohorts"))
     assert listing.context["cohorts"] == []
+
+
+# --- マイ学習: the learner's own requirements ----------------------------------------------
+
+
+@pytest.fixture
+def learner_requirements_today(monkeypatch):
+    """learner_requirements reads today from learning.training's clock: fix it at TODAY."""
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    clock = SimpleNamespace(localdate=lambda *args, **kwargs: TODAY, now=timezone.now)
+    monkeypatch.setattr("learning.training.timezone", clock)
+
+
+def test_my_learning_lists_each_requirement_with_due_date_status_and_link(
+    world, learner_requirements_today
+):
+    """s3 (joined 20 Sep) reads a lesson: in progress; more requirements give the others."""
+    w = world
+    learner = w["s3"]
+    privacy = course_with_lesson("privacy", "個人情報保護研修")
+    dx = course_with_lesson("dx", "窓口DX研修")
+    rpa = course_with_lesson("rpa", "RPA研修")
+    requirement(privacy, people=[learner], title="個人情報保護研修")  # due 30 Sep + 30 days
+    requirement(dx, people=[learner], due_rule="days_after_joining", due_days=1)  # overdue
+    done = requirement(rpa, departments=[w["section"]])
+    complete(learner, rpa, tokyo(2026, 10, 2), score=88.0)
+    html = client_for(learner).get("/learning/my/").content.decode()
+    section = html[html.index('id="requirements-title"') : html.index('id="in-progress-title"')]
+    assert "情報セキュリティ研修（全職員）" in section  # in progress, due 20 October
+    assert "受講中" in section and "続きから受講する" in section
+    assert "2026年10月20日" in section
+    assert "個人情報保護研修" in section and "受講を始める" in section  # not started
+    assert "期限超過" in section and "今すぐ受講する" in section  # 窓口DX研修, due 21 Sep
+    assert done.display_title in section and "（得点 88%）" in section  # completed, no button
+    assert section.count('class="button"') == 3
+    assert f'href="{w["security"].url}"' in section
+    assert reverse("learning:training_report") not in section
+
+
+def test_my_learning_shows_exemptions_and_links_managers_to_their_report(
+    world, learner_requirements_today
+):
+    w = world
+    w["section"].managers.add(w["s1"])
+    html = client_for(w["b1"]).get("/learning/my/").content.decode()
+    assert "対象外" in html and "育児休業中" in html
+    assert "今すぐ受講する" not in html and "受講を始める" not in html
+    html = client_for(w["s1"]).get("/learning/my/").content.decode()
+    assert reverse("learning:training_report") in html
