@@ -396,3 +396,20 @@ def test_cohort_board_places_each_member_on_the_path(world):
     assert rows[w["s1"]].completed[0] == tokyo(2026, 4, 20)
     assert (rows[w["s3"]].position, rows[w["s3"]].done) == (0, 1)
     assert (rows[w["o1"]].position, rows[w["o1"]].done) == (0, 1)
+
+
+def test_people_deactivated_by_the_roster_import_drop_out(world):
+    from accounts.roster import import_roster, parse_roster
+    from learning.fiscal import fiscal_year
+
+    w = world
+    header = "職員番号,氏名,氏名カナ,メールアドレス,所属コード,所属名"
+    rows = [f"{n},豊島 {n},トシマ {n},roster{n}@example.jp,0101,情報管理課" for n in (9001, 9002)]
+    year = fiscal_year()  # the imported staff join today
+    import_roster(parse_roster("\n".join([header, *rows])))
+    before = department_report([w["r1"]], year, root=w["section"])[0].counts[0]
+    assert before.total == 4 + 2
+
+    import_roster(parse_roster("\n".join([header, rows[0]])), deactivate_missing=True)
+    after = department_report([w["r1"]], year, root=w["section"])[0].counts[0]
+    assert after.total == 4 + 1
