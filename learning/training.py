@@ -1,7 +1,8 @@
 """Mandatory training: who must take which course by when, and where each person stands.
 
-Everything here is set-based: a person's status is a SQL expression (``Exists``, ``Subquery``,
-``Case``), so a report over thousands of people is a handful of queries, never a loop.
+Everything here is set-based: a person's status is a SQL expression (``IN`` subqueries,
+``Subquery``, ``Case``), so a report over thousands of people is a handful of queries, never a
+loop.
 
 Audience (``audience``)
     Active people only: leavers, whom the roster import deactivates, drop out of every figure.
