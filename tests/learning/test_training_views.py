@@ -451,3 +451,32 @@ def test_my_learning_shows_exemptions_and_links_managers_to_their_report(
     assert "今すぐ受講する" not in html and "受講を始める" not in html
     html = client_for(w["s1"]).get("/learning/my/").content.decode()
     assert reverse("learning:training_report") in html
+
+
+def test_report_queries_do_not_grow_with_departments_or_people(world):
+    """Set-based: more departments and staff, the same number of queries per page."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.learning.training_support import staff as make_staff
+
+    w = world
+    client = client_for(w["admin"])
+    urls = [f"{REPORT}?year=2026", f"{dept_url(w['bureau'])}?year=2026&scope=all"]
+    before = []
+    for url in urls:
+        client.get(url)  # warm-up (session, content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        before.append(len(queries))
+    for n in range(6):
+        section = department(f"01{n + 10}", f"課{n}", parent=w["bureau"])
+        for _ in range(4):
+            complete(make_staff(section), w["security"], tokyo(2026, 6, 1))
+    after = []
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        after.append(len(queries))
+    assert after == before
+    assert len(response.context["lines"]) == 5 + 24
