@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import QuerySet
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
@@ -210,7 +210,10 @@ class LessonPage(Page):
         verbose_name = _("レッスン")
 
     def course(self) -> CoursePage | None:
-        return CoursePage.objects.filter(pk=self.get_parent().pk).first()
+        # Looked up once per served page: the player, status and completion rules all ask.
+        if "_served_course" in self.__dict__:
+            return self.__dict__["_served_course"]
+        return CoursePage.objects.filter(path=self.path[: -self.steplen]).first()
 
     def _siblings(self) -> QuerySet[LessonPage]:
         return LessonPage.objects.sibling_of(self).live().order_by("path")
@@ -230,7 +233,7 @@ class LessonPage(Page):
         from accounts.roles import has_role
         from learning.xapi import STAFF_COURSE_ROLES
 
-        course = self.course()
+        course = self._served_course = self.course()
         if course is not None and course.audience == Audience.STAFF:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
