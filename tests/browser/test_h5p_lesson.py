@@ -172,3 +172,27 @@ def test_package_files_opened_directly_are_sandboxed(chromium, origins, quiz_les
     # The app's own host does not serve package files while a content origin is set.
     assert tab.goto(f"{app}/learning/h5p/{quiz.uuid}/content/images/evil.svg").status == 404
     context.close()
+
+
+def test_opaque_sandbox_without_a_content_origin(
+    chromium, origins, quiz_lesson, make_user, settings
+):
+    """With no content origin the app serves the player in an opaque sandbox; it still records."""
+    settings.H5P_CONTENT_ORIGIN = ""
+    settings.H5P_DEV_CONTENT_ORIGIN = False
+    page, quiz = quiz_lesson
+    learner = make_user(Role.STAFF)
+    context, tab = _open(chromium, origins, learner, page)
+    assert tab.locator("iframe.h5p-activity__frame").get_attribute("sandbox") == "allow-scripts"
+    frame = _player(tab)
+    player = next(f for f in tab.frames if "/player/" in f.url)
+    assert urlsplit(player.url).hostname == "127.0.0.1"
+    # An opaque origin: the frame may not even ask for cookies or storage of the app.
+    assert "SecurityError" in player.evaluate(
+        "() => { try { return document.cookie } catch (e) { return e.name } }"
+    )
+    _answer(frame, RIGHT)
+    expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
+    assert Attempt.objects.get(user=learner, lesson=page, package=quiz).passed
+    assert tab.errors == []
+    context.close()
