@@ -27,4 +27,5 @@ class StaffHomeView(StaffPageMixin, TemplateView):
         roles = roles_of(self.request.user)
         context["roles"] = sorted(roles, key=list(Role).index)
         context["is_admin"] = Role.ADMIN in roles
+        context["manages_departments"] = self.request.user.managed_departments.exists()
         return context

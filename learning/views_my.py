@@ -7,8 +7,6 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
@@ -40,16 +38,6 @@ from learning.training import learner_requirements
 # enumerated (setting CERTIFICATE_VERIFY_RATE_LIMIT, e.g. "30/10m").
 DEFAULT_VERIFY_RATE = "30/10m"
 MAX_SHOWN_CODE = 32
-REQUIREMENTS_TEMPLATE = "learning/includes/my_requirements.html"
-
-
-def _requirements_section_exists() -> bool:
-    """Whether the mandatory-training section (the training pages' include) is installed."""
-    try:
-        get_template(REQUIREMENTS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @method_decorator(never_cache, name="dispatch")
@@ -62,8 +50,10 @@ class MyLearningView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         context["overview"] = learner_overview(user)
-        if _requirements_section_exists():
-            context["requirements"] = learner_requirements(user)
+        context["requirements"] = learner_requirements(user)
+        context["sees_training_report"] = (
+            has_role(user, Role.ADMIN) or user.managed_departments.exists()
+        )
         return context
 
 

@@ -277,12 +277,3 @@ def test_requirements_are_shown_through_the_training_include(
         {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
     ]
     assert "[必修の研修]" in _page(client, learner)
-
-
-def test_without_the_training_include_the_page_still_works(
-    client, monkeypatch, learner, required_course
-):
-    monkeypatch.setattr("learning.views_my.REQUIREMENTS_TEMPLATE", "learning/includes/missing.html")
-    response = sign_in(client, learner).get(MY_URL)
-    assert response.status_code == 200
-    assert "requirements" not in response.context
