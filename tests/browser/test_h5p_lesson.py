@@ -73,6 +73,14 @@ def _answer(frame, answers: list[str]) -> None:
         choice.click()
 
 
+def _close(context, tab) -> None:
+    """Let the player's last messages and the page's POSTs finish before the database is
+    flushed: a statement still in flight would be written into the next test's data."""
+    tab.wait_for_timeout(3000)  # the player saves its state 2.5 s after a statement
+    tab.wait_for_load_state("networkidle")
+    context.close()
+
+
 def _open(chromium, origins, user, page):
     app, _content = origins
     context = new_context(chromium, app, user)
@@ -110,7 +118,7 @@ def test_staff_pass_then_another_fails(chromium, origins, quiz_lesson, make_user
     assert attempt.passed and attempt.score_raw == 3 and attempt.score_max == 3
     assert LessonProgress.objects.get(user=learner, lesson=page).completed_at is not None
     assert tab.errors == []
-    context.close()
+    _close(context, tab)
 
     other = make_user(Role.STAFF)
     context, tab = _open(chromium, origins, other, page)
@@ -126,7 +134,7 @@ def test_staff_pass_then_another_fails(chromium, origins, quiz_lesson, make_user
     # Reloading shows the server's answer, not a fresh 未回答.
     tab.reload()
     expect(tab.locator("[data-h5p-status-text]")).to_have_text("不合格")
-    context.close()
+    _close(context, tab)
 
 
 def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_user):
@@ -148,7 +156,7 @@ def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_
     tab.reload()
     frame = _player(tab)
     expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
-    context.close()
+    _close(context, tab)
 
 
 def test_package_files_opened_directly_are_sandboxed(chromium, origins, quiz_lesson):
@@ -195,4 +203,4 @@ def test_opaque_sandbox_without_a_content_origin(
     expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
     assert Attempt.objects.get(user=learner, lesson=page, package=quiz).passed
     assert tab.errors == []
-    context.close()
+    _close(context, tab)
