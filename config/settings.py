@@ -297,6 +297,9 @@ API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
 # Look-ups of a booking by reference + phone on the public pages, per client IP, so that
 # references cannot be guessed by trying.
 CLASSES_LOOKUP_RATE_LIMIT = env_str("CLASSES_LOOKUP_RATE_LIMIT", "10/10m")
+# xAPI statements per learner, and look-ups of the public certificate page per client IP.
+XAPI_RATE_LIMIT = env_str("XAPI_RATE_LIMIT", "120/m")
+CERTIFICATE_VERIFY_RATE_LIMIT = env_str("CERTIFICATE_VERIFY_RATE_LIMIT", "30/10m")
 TEXT_SIZE_COOKIE = "text_size"
 # Mandatory-training mails (learning.reminders): days before the due date to remind on,
 # how often to remind while overdue, and the weekday of the managers' digest (0 = Monday).
