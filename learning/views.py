@@ -58,6 +58,8 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
         return JsonResponse(
             {"code": "not_found", "detail": _("レッスンが見つかりません。")}, status=404
         )
+    # The access check, the attempt limit and the rules all ask for the course: look it up once.
+    lesson._served_course = lesson.course()
     try:
         raw = parse_body(request.body)
     except XapiError as error:
@@ -74,7 +76,15 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
         return _error(error)
     status = completion.evaluate_activity(request.user, lesson, statement.package)
     code = player.status_code(status)
-    course = lesson.course()
+    attempt_open = statement.attempt.finished_at is None
+    # Only a statement that finishes a try can complete the lesson or the course, so the
+    # others (most of them: each question, progress) skip those rules; null means unchanged.
+    lesson_complete = course_complete = None
+    if not attempt_open:
+        lesson_complete = completion.evaluate_lesson(request.user, lesson)
+        course = lesson.course()
+        if lesson_complete and course is not None:
+            course_complete = completion.evaluate_course(request.user, course) is not None
     return JsonResponse(
         {
             "completed": status.completed,
@@ -82,10 +92,9 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
             "status": code,
             "label": player.status_label(code),
             # False once a top-level statement has finished the try (its saved state is gone).
-            "attempt_open": statement.attempt.finished_at is None,
-            "lesson_complete": completion.evaluate_lesson(request.user, lesson),
-            "course_complete": course is not None
-            and completion.evaluate_course(request.user, course) is not None,
+            "attempt_open": attempt_open,
+            "lesson_complete": lesson_complete,
+            "course_complete": course_complete,
         },
         status=201,
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from courses.choices import Audience
-from learning.models import Attempt, XapiStatement
+from learning.models import Attempt, LessonProgress, XapiStatement
 from learning.xapi import MAX_STATEMENT_BYTES, XapiError, ingest_statement
 from tests.learning.lesson_support import (
     FORGED_ACTOR,
@@ -179,6 +179,19 @@ def test_endpoint_answers_with_progress(client, learner, page, quiz):
         "lesson_complete": True,
         "course_complete": True,
     }
+
+
+def test_statements_that_leave_the_try_open_do_not_re_evaluate_the_lesson(
+    client, learner, page, quiz, django_assert_max_num_queries
+):
+    client.force_login(learner)
+    with django_assert_max_num_queries(30):
+        response = _post(client, page, statement(quiz, "progressed"))
+    assert response.status_code == 201
+    answer = response.json()
+    assert answer["attempt_open"] is True
+    assert answer["lesson_complete"] is None and answer["course_complete"] is None
+    assert not LessonProgress.objects.filter(user=learner, completed_at__isnull=False).exists()
 
 
 def test_endpoint_refusals_are_japanese_json(client, learner, page, quiz):
