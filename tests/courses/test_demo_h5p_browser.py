@@ -8,6 +8,7 @@ is the right one (learning/demo_h5p/src/content/security-quiz/content/content.js
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -47,6 +48,13 @@ def _open(chromium, app, user, slug):
     return context, tab, tab.frame_locator("iframe.h5p-activity__frame")
 
 
+def _close(context, tab) -> None:
+    """Let the player's last state save and POSTs finish before the database is flushed."""
+    tab.wait_for_timeout(3000)  # the player saves its state 2.5 s after a statement
+    tab.wait_for_load_state("networkidle")
+    context.close()
+
+
 def test_staff_pass_the_security_quiz_and_finish_the_lesson(chromium, demo, make_user):
     source = CONTENT_SRC / "security-quiz" / "content" / "content.json"
     questions = json.loads(source.read_text(encoding="utf-8"))["choices"]
@@ -57,15 +65,19 @@ def test_staff_pass_the_security_quiz_and_finish_the_lesson(chromium, demo, make
             ".h5p-sc-current-slide .h5p-sc-alternative", has_text=question["answers"][0]
         )
         expect(choice).to_be_visible(timeout=20_000)
+        # The set slides to the next question; a click during the slide can be lost.
+        tab.wait_for_timeout(500)
         choice.click()
+        expect(choice).to_have_class(re.compile("h5p-sc-selected"), timeout=10_000)
         # autoContinue is off so that learners read the feedback at their own pace.
         frame.get_by_role("button", name="次の問題へ").click()
+        expect(choice).to_be_hidden(timeout=10_000)
     expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
     expect(tab.locator("[data-lesson-complete]")).to_be_visible()
     attempt = Attempt.objects.get(user=learner, package__title="情報セキュリティ 理解度テスト")
     assert attempt.passed and (attempt.score_raw, attempt.score_max) == (5, 5)
     assert tab.errors == []
-    context.close()
+    _close(context, tab)
 
 
 def test_a_resident_answers_the_sms_true_false_wrongly_and_is_not_passed(chromium, demo, make_user):
@@ -81,4 +93,4 @@ def test_a_resident_answers_the_sms_true_false_wrongly_and_is_not_passed(chromiu
     attempt = Attempt.objects.get(user=learner, package=package)
     assert attempt.completed and not attempt.passed
     assert tab.errors == []
-    context.close()
+    _close(context, tab)
