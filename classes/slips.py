@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-import qrcode
-import qrcode.constants
 from django.utils import timezone
 from django.utils.html import escape
 
+from base.qr import dark_runs, qr_matrix
 from classes.models import ClassSession, Registration
 
 CRLF = "\r\n"
@@ -40,22 +39,9 @@ def qr_svg(text: str, *, label: str) -> str:
 
     One path of horizontal runs, scaled by CSS through the view box, so it prints sharp.
     """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4)
-    code.add_data(text)
-    code.make(fit=True)
-    matrix = code.get_matrix()
+    matrix = qr_matrix(text, border=4)
     size = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if not row[x]:
-                x += 1
-                continue
-            start = x
-            while x < size and row[x]:
-                x += 1
-            runs.append(f"M{start},{y}h{x - start}v1h-{x - start}z")
+    runs = [f"M{x},{y}h{n}v1h-{n}z" for y, x, n in dark_runs(matrix)]
     return (
         f'<svg class="qr-code" viewBox="0 0 {size} {size}" xmlns="http://www.w3.org/2000/svg" '
         f'role="img" aria-label="{escape(label)}" shape-rendering="crispEdges">'

@@ -16,8 +16,6 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
-import qrcode
-import qrcode.constants
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4, landscape
@@ -25,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from base.qr import dark_runs, qr_matrix
 from learning.fiscal import local_date
 from learning.models import CourseCompletion
 
@@ -201,17 +200,6 @@ def certificate_content(
     )
 
 
-def qr_matrix(text: str) -> list[list[bool]]:
-    """Return the QR code modules for ``text`` (row 0 at the top), without the quiet zone.
-
-    The same settings as the booking slip's QR code (classes.slips.qr_svg): error correction M.
-    """
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(text)
-    code.make(fit=True)
-    return code.get_matrix()
-
-
 def _draw_qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> None:
     """Draw the QR code for ``text`` as filled runs, in module units, lower-left at (x, y)."""
     matrix = qr_matrix(text)
@@ -220,16 +208,8 @@ def _draw_qr(pdf: canvas.Canvas, text: str, x: float, y: float, size: float) -> 
     pdf.translate(x, y)
     pdf.scale(size / count, size / count)
     pdf.setFillColorRGB(0, 0, 0)
-    for row_index, row in enumerate(matrix):
-        column = 0
-        while column < count:
-            if not row[column]:
-                column += 1
-                continue
-            start = column
-            while column < count and row[column]:
-                column += 1
-            pdf.rect(start, count - 1 - row_index, column - start, 1, stroke=0, fill=1)
+    for row_index, start, length in dark_runs(matrix):
+        pdf.rect(start, count - 1 - row_index, length, 1, stroke=0, fill=1)
     pdf.restoreState()
 
 
