@@ -7,6 +7,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # The embedded development set-up; every variable can be overridden from the environment.
 export DEBUG ?= 1
+# The tests run production-like (DEBUG off, as tests/env_plugin.py sets it), whatever the
+# development default above: DEBUG also switches on development-only behaviour such as the
+# H5P content split between 127.0.0.1 and localhost.
+test test-postgres: export DEBUG = 0
 
 .PHONY: run test test-postgres lint format install install-test messages clean
 

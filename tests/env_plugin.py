@@ -16,3 +16,6 @@ os.environ.setdefault("CSRF_COOKIE_SECURE", "0")
 # Tests do not run collectstatic, so no hashed-name manifest.
 os.environ.setdefault("STATIC_MANIFEST", "0")
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
+# The live server answers at localhost: with the development split (on when DEBUG is on) that
+# name would be the H5P content host. Tests that need a content origin set one themselves.
+os.environ.setdefault("H5P_DEV_CONTENT_ORIGIN", "0")
