@@ -24,6 +24,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import bench_env, ensure_database, percentile  # noqa: E402
+
 WARM_UP = 3
 PACKAGES = ("security-quiz.h5p", "sms-scam-true-false.h5p")
 
@@ -37,39 +40,15 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
 def setup(workdir: Path) -> str:
     """Point Django at the benchmark database and media folder; return the database label."""
     database_url = os.environ.get("BENCH_DATABASE_URL", "")
     if database_url.startswith("postgres"):
-        sys.path.insert(0, str(ROOT / "bench"))
-        from registration_burst import ensure_database
-
         label = f"postgresql:{ensure_database(database_url, fresh=False)}"
     else:
         database_url = f"sqlite:///{workdir}/bench.sqlite3"
         label = "sqlite"
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "STATIC_MANIFEST": "0",
-            "CACHE_URL": "locmem://",
-            "LOG_LEVEL": "WARNING",
-            "MEDIA_ROOT": str(workdir / "media"),
-        }
-    )
+    os.environ.update({**bench_env(database_url), "MEDIA_ROOT": str(workdir / "media")})
     sys.path.insert(0, str(ROOT))
     import django
 

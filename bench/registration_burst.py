@@ -22,7 +22,6 @@ import json
 import os
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -32,9 +31,11 @@ import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import bench_env, ensure_database, percentile  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_ict_bench"
 
 
@@ -51,27 +52,6 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def ensure_database(url: str, *, fresh: bool) -> str:
-    """Create the database named in ``url`` if it does not exist; return its name."""
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    # psycopg knows libpq options only; conn_max_age is ours (config.env).
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "conn_max_age"])
-    admin_url = parts._replace(path="/postgres", query=query).geturl()
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        if fresh:
-            conn.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,17 +61,9 @@ def free_port() -> int:
 def server_env(database_url: str) -> dict[str, str]:
     return {
         **os.environ,
-        "DATABASE_URL": database_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "STATIC_MANIFEST": "0",
+        **bench_env(database_url, allowed_hosts="127.0.0.1"),
         # Every request comes from 127.0.0.1; the limit is per process with locmem.
         "API_BOOKING_RATE_LIMIT": "1000000/m",
-        "CACHE_URL": "locmem://",
-        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -228,12 +200,6 @@ def check_database(session, answers: list[tuple[int, dict, float]]) -> dict:
         "waitlist_in_order": [position_of.get(r.reference) for r in waiting]
         == list(range(1, len(waiting) + 1)),
     }
-
-
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 def main() -> None:

@@ -32,9 +32,11 @@ import statistics
 import sys
 import time
 from pathlib import Path
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from support import bench_env, drop_database, ensure_database, percentile  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_bench_training"
 STAFF = 3_000
 DIVISIONS = 6
@@ -56,59 +58,8 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def percentile(values: list[float], pct: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
-
-
-def _admin_url(url: str) -> tuple[str, str]:
-    """The maintenance database's URL (to create or drop ours) and our database's name."""
-    parts = urlsplit(url)
-    name = unquote(parts.path.lstrip("/"))
-    # psycopg knows libpq options only; conn_max_age is ours (config.env).
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k != "conn_max_age"])
-    return parts._replace(path="/postgres", query=query).geturl(), name
-
-
-def recreate_database(url: str) -> str:
-    import psycopg
-    from psycopg import sql
-
-    admin_url, name = _admin_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return name
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    admin_url, name = _admin_url(url)
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-
-
 def setup(database_url: str) -> None:
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "DEBUG": "0",
-            "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789abcdef",
-            "ALLOWED_HOSTS": "testserver",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "STATIC_MANIFEST": "0",
-            "CACHE_URL": "locmem://",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+    os.environ.update(bench_env(database_url))
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -320,7 +271,7 @@ def main() -> None:
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     if not database_url.startswith("postgres"):
         sys.exit("DATABASE_URL must point at PostgreSQL for this benchmark.")
-    name = recreate_database(database_url)
+    name = ensure_database(database_url, fresh=True)
     try:
         setup(database_url)
         from django.core.management import call_command

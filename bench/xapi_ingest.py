@@ -41,14 +41,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registration_burst import (  # noqa: E402 (the sibling benchmark's helpers)
     DEFAULT_DATABASE_URL,
-    ensure_database,
     free_port,
-    percentile,
     server_env,
     setup_django,
     start_gunicorn,
     stop,
 )
+from support import ensure_database, percentile  # noqa: E402
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
 PACKAGE_FILE = "security-quiz.h5p"
