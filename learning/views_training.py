@@ -20,6 +20,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -299,6 +300,9 @@ class ReportView(TrainingReportMixin, TemplateView):
         return context
 
 
+PEOPLE_PER_PAGE = 100
+
+
 class DepartmentView(TrainingReportMixin, TemplateView):
     """One department: its sub-departments' figures and each person's status.
 
@@ -339,6 +343,10 @@ class DepartmentView(TrainingReportMixin, TemplateView):
             if d.pk != department.pk
         ]
         lines = person_lines(groups)
+        # The counts cover everyone; the table shows one page, so a whole 部 stays quick.
+        page = Paginator(lines, PEOPLE_PER_PAGE).get_page(self.request.GET.get("page"))
+        query = self.request.GET.copy()
+        query.pop("page", None)
         log_action(
             "learning.training.department_viewed",
             user=self.request.user,
@@ -355,6 +363,8 @@ class DepartmentView(TrainingReportMixin, TemplateView):
             report=report,
             groups=groups,
             lines=lines,
+            page_obj=page,
+            query=query.urlencode(),
             status=status,
             whole=whole,
             export_people=export_query(

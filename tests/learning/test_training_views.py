@@ -205,6 +205,23 @@ def test_drill_down_shows_the_departments_own_people_unless_asked_for_all(world)
     )
 
 
+def test_drill_down_shows_people_a_page_at_a_time_and_counts_everyone(world, monkeypatch):
+    w = world
+    monkeypatch.setattr(views_training, "PEOPLE_PER_PAGE", 2)
+    client = client_for(w["bureau_manager"])
+    first = client.get(dept_url(w["section"]), {"year": 2026, "status": ""})
+    html = first.content.decode()
+    assert len(first.context["page_obj"].object_list) == 2
+    assert "（3人）" in html  # the caption counts everyone
+    assert "1 / 2 ページ" in html and "page=2" in html and "year=2026" in html
+    second = client.get(dept_url(w["section"]), {"year": 2026, "page": 2})
+    shown = {line.person.pk for line in first.context["page_obj"].object_list}
+    shown |= {line.person.pk for line in second.context["page_obj"].object_list}
+    assert shown == {line.person.pk for line in first.context["lines"]}
+    # A page number out of range shows the last page instead of an error.
+    assert client.get(dept_url(w["section"]), {"year": 2026, "page": 99}).status_code == 200
+
+
 def test_drill_down_filters_by_status_and_refuses_an_unknown_status(world):
     w = world
     client = client_for(w["bureau_manager"])
