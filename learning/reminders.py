@@ -35,6 +35,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import PATH_SEPARATOR, User
@@ -270,7 +271,7 @@ def _send_digests(
             "week": week,
             "departments": list(by_department.items()),
             "people_count": len(people),
-            "site_url": _absolute("/"),
+            "site_url": _absolute(reverse("learning:training_overdue")),
         }
         record = TrainingReminder(
             user=manager,

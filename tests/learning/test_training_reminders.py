@@ -240,6 +240,7 @@ def test_weekly_digest_lists_the_overdue_staff_of_the_managers_departments(setup
     )
     assert "巣鴨" not in digest.body  # another department (and completed)
     assert "2026年10月19日の週" in digest.body
+    assert "/learning/training/overdue/" in digest.body  # a link to the managers' overdue list
     records = TrainingReminder.objects.filter(user=manager, requirement__isnull=True)
     # Sunday's run caught up the week of 12 October; Monday's is the week of 19 October.
     assert sorted(records.values_list("step", "overdue_count")) == [
