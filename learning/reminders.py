@@ -163,11 +163,15 @@ def _remind(
         .filter(status__in=OPEN_STATUSES, due_date__lte=horizon)
         .order_by("pk")
     )
-    sent = set(
-        TrainingReminder.objects.filter(
-            requirement=requirement, fiscal_year=year, user__in=candidates.values("pk")
-        ).values_list("user_id", "step")
+    # A once-only requirement's due date does not move with the fiscal year, so its mails are
+    # keyed by the fiscal year of the due date: 1 April must not repeat a step already sent.
+    once = requirement.recurrence == TrainingRequirement.Recurrence.ONCE
+    history = TrainingReminder.objects.filter(
+        requirement=requirement, user__in=candidates.values("pk")
     )
+    if not once:
+        history = history.filter(fiscal_year=year)
+    sent = set(history.values_list("user_id", "fiscal_year", "step"))
     course_url = ""
     for person in candidates:
         step = reminder_step(
@@ -175,7 +179,8 @@ def _remind(
         )
         if step is None:
             continue
-        if (person.pk, step) in sent:
+        key_year = fiscal_year(person.due_date) if once else year
+        if (person.pk, key_year, step) in sent:
             report.already_sent += 1
             continue
         if not person.email:
@@ -200,7 +205,7 @@ def _remind(
         record = TrainingReminder(
             user=person,
             requirement=requirement,
-            fiscal_year=year,
+            fiscal_year=key_year,
             step=step,
             due_date=person.due_date,
             sent_on=today,
@@ -215,6 +220,8 @@ def _send_digests(
 ) -> None:
     week = digest_week(today)
     step = f"digest-{week.isoformat()}"
+    # Keyed by the week's Monday, so a week that spans 1 April still gets one digest.
+    week_year = fiscal_year(week)
     managers = list(
         User.objects.filter(is_active=True, managed_departments__isnull=False)
         .distinct()
@@ -225,7 +232,7 @@ def _send_digests(
         return
     done = set(
         TrainingReminder.objects.filter(
-            requirement__isnull=True, fiscal_year=year, step=step
+            requirement__isnull=True, fiscal_year=week_year, step=step
         ).values_list("user_id", flat=True)
     )
     overdue: list[dict] = []
@@ -276,7 +283,7 @@ def _send_digests(
         record = TrainingReminder(
             user=manager,
             requirement=None,
-            fiscal_year=year,
+            fiscal_year=week_year,
             step=step,
             sent_on=today,
             email=manager.email,

@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, transaction
 
-from learning.models import RequirementExemption, TrainingReminder
+from learning.models import RequirementExemption, TrainingReminder, TrainingRequirement
 from learning.reminders import (
     _record_and_send,
     digest_week,
@@ -273,3 +273,51 @@ def test_command_sends_through_the_task_and_dry_run_sends_nothing(setup):
     with pytest.raises(CommandError) as excinfo:
         call_command("send_training_reminders", "--date", "10/01")
     assert "日付を読めません" in str(excinfo.value)
+
+
+def test_a_once_only_requirement_sends_no_step_twice_across_1_april():
+    """Its due date does not move with the fiscal year, so 1 April must not repeat a mail."""
+    section = department("0101", "情報管理課")
+    req = requirement(
+        course_with_lesson(),
+        all_staff=True,
+        recurrence=TrainingRequirement.Recurrence.ONCE,
+        due_rule=TrainingRequirement.DueRule.DAYS_AFTER_JOINING,
+        due_days=360,
+    )
+    person = staff(section, joined=dt.date(2025, 4, 1))  # due 2026-03-27
+    sent = []
+    for day in (dt.date(2026, 3, 30), dt.date(2026, 3, 31), dt.date(2026, 4, 1)):
+        mail.outbox.clear()
+        send_training_reminders(day)
+        sent.append(len(mail.outbox))
+    assert sent == [1, 0, 0]
+    assert list(
+        TrainingReminder.objects.filter(user=person, requirement=req).values_list(
+            "fiscal_year", "step"
+        )
+    ) == [(2025, "overdue-2026-03-28")]
+    send_training_reminders(dt.date(2026, 4, 4))  # the next overdue week
+    assert TrainingReminder.objects.filter(user=person, requirement=req).count() == 2
+
+
+def test_a_digest_week_that_spans_1_april_gets_one_digest():
+    mail.outbox.clear()
+    section = department("0101", "情報管理課")
+    req = requirement(
+        course_with_lesson(),
+        all_staff=True,
+        recurrence=TrainingRequirement.Recurrence.ONCE,
+        due_rule=TrainingRequirement.DueRule.DAYS_AFTER_JOINING,
+        due_days=300,
+    )
+    staff(section, joined=dt.date(2025, 4, 1))  # overdue since January 2026
+    manager = staff(section)
+    section.managers.add(manager)
+    send_training_reminders(dt.date(2026, 3, 30))  # Monday, fiscal year 2025
+    send_training_reminders(dt.date(2026, 4, 1))  # Wednesday of the same week, 2026
+    digests = TrainingReminder.objects.filter(user=manager, requirement__isnull=True)
+    assert list(digests.values_list("step", "fiscal_year")) == [("digest-2026-03-30", 2025)]
+    digest_mails = [m for m in mail.outbox if "期限を過ぎている職員" in m.subject]
+    assert [m.to for m in digest_mails] == [[manager.email]]
+    assert TrainingReminder.objects.filter(requirement=req).exists()
