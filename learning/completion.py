@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -164,6 +165,14 @@ def evaluate_course(user: User, course: CoursePage) -> CourseCompletion | None:
     current cycle (see the module docstring); during the fiscal year of the latest completion,
     that completion is returned as it is.
     """
+    with transaction.atomic():
+        # Two requests finishing the last lessons together (two activities on one page, two
+        # tabs) must record one completion: lock the learner's row, as ingest_statement does.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        return _evaluate_course_locked(user, course)
+
+
+def _evaluate_course_locked(user: User, course: CoursePage) -> CourseCompletion | None:
     latest = CourseCompletion.objects.filter(user=user, course=course).first()
     if latest is not None and latest.fiscal_year == fiscal_year():
         return latest
