@@ -49,6 +49,9 @@ class H5PContentHostMiddleware:
                     return HttpResponseRedirect(app_url)
                 return _not_found()
             response = self.get_response(request)
+            if response.status_code == 404 or response.status_code >= 500:
+                # Not the site's error pages: they would run as a normal document here.
+                return _not_found()
             for name in list(response.cookies):
                 del response.cookies[name]
             return response

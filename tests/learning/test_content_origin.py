@@ -234,3 +234,17 @@ def test_player_refuses_an_unknown_embedding_origin(client, separate, quiz):
     assert response.status_code == 403
     assert "frame-ancestors https://evil.example" not in response["Content-Security-Policy"]
     assert "h5p-player-config" not in response.content.decode()
+
+
+def test_content_host_errors_are_plain_sandboxed_text_not_the_site_page(client, separate, quiz):
+    unknown = "00000000-0000-4000-8000-000000000000"
+    for path in (
+        f"/learning/h5p/{unknown}/player/",
+        f"/learning/h5p/{unknown}/content/content.json",
+        _file_url(quiz, "content/no-such-file.json"),
+    ):
+        response = _content(client, path)
+        assert response.status_code == 404
+        assert response["Content-Type"].startswith("text/plain")
+        assert response["Content-Security-Policy"] == serving.FILE_CSP
+        assert b"<html" not in response.content.lower()
