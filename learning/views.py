@@ -34,8 +34,18 @@ LAUNCH_HEADER = "HTTP_X_H5P_LAUNCH"
 DEFAULT_XAPI_RATE = "120/m"
 
 
+# Page ids are 32-bit integers; a longer number in the URL would overflow the database driver.
+MAX_PAGE_ID = 2**31 - 1
+
+
+def _find_live_lesson(lesson_id: int) -> LessonPage | None:
+    if not 0 < lesson_id <= MAX_PAGE_ID:
+        return None
+    return LessonPage.objects.live().filter(pk=lesson_id).first()
+
+
 def _live_lesson(lesson_id: int) -> LessonPage:
-    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    lesson = _find_live_lesson(lesson_id)
     if lesson is None:
         raise Http404
     return lesson
@@ -53,7 +63,7 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
     rate = parse_rate(getattr(settings, "XAPI_RATE_LIMIT", DEFAULT_XAPI_RATE))
     if hit("xapi", str(request.user.pk), rate) is not None:
         return _error(XapiError("rate_limited"))
-    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    lesson = _find_live_lesson(lesson_id)
     if lesson is None:
         return JsonResponse(
             {"code": "not_found", "detail": _("レッスンが見つかりません。")}, status=404
@@ -138,7 +148,7 @@ def save_state(request: HttpRequest, lesson_id: int, package: uuid.UUID) -> Http
     # The JSON wrapper escapes the state text, so allow it some room beyond the state's bound.
     if len(request.body) > settings.H5P_STATE_MAX_BYTES * 2 + 1024:
         return _player_error(player.PlayerError("state_too_large"), 413)
-    lesson = LessonPage.objects.live().filter(pk=lesson_id).first()
+    lesson = _find_live_lesson(lesson_id)
     activity = (
         LessonActivity.objects.filter(lesson=lesson, package__uuid=package)
         .select_related("package")

@@ -239,3 +239,13 @@ def test_endpoint_is_rate_limited_per_user(client, settings, learner, page, quiz
 def test_endpoint_get_is_not_allowed(client, learner, page):
     client.force_login(learner)
     assert client.get(reverse("learning:xapi", args=[page.pk])).status_code == 405
+
+
+def test_a_lesson_id_too_large_for_the_database_is_not_found(client, learner):
+    client.force_login(learner)
+    huge = 10**20
+    xapi = client.post(f"/learning/lessons/{huge}/xapi/", "{}", content_type="application/json")
+    assert xapi.status_code == 404
+    assert client.post(f"/learning/lessons/{huge}/read/").status_code == 404
+    state = f"/learning/lessons/{huge}/state/00000000-0000-4000-8000-000000000000/"
+    assert client.post(state, "{}", content_type="application/json").status_code == 404
