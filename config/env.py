@@ -65,7 +65,8 @@ def env_json(name: str, default: dict | None = None) -> dict:
 def parse_origin(name: str, raw: str) -> str:
     """Check a web origin such as ``https://h5p.example.jp`` or ``http://localhost:8000``.
 
-    Return it without a trailing slash; an empty value stays empty.
+    Return it as browsers write it (lower case, no trailing slash, no default port); an empty
+    value stays empty.
     """
     value = raw.strip().rstrip("/")
     if not value:
@@ -88,7 +89,12 @@ def parse_origin(name: str, raw: str) -> str:
             f"{name} must be an origin like https://h5p.example.jp (scheme and host, "
             f"optionally a port, nothing else), not {raw!r}."
         )
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+    # The form browsers send in Origin headers: lower case, no default port.
+    host = parts.hostname
+    host = f"[{host}]" if ":" in host else host
+    default_port = {"http": 80, "https": 443}[parts.scheme]
+    port = f":{parts.port}" if parts.port not in (None, default_port) else ""
+    return f"{parts.scheme}://{host}{port}"
 
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}

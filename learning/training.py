@@ -223,7 +223,7 @@ def due_date_expression(requirement: TrainingRequirement, year: int, joined):
         if requirement.recurrence == TrainingRequirement.Recurrence.ONCE:
             anchor_year = fiscal_year(requirement.created_at or timezone.now())
         fixed = date_in_fiscal_year(anchor_year, requirement.due_month, requirement.due_day)
-        late = requirement.due_days or LATE_JOINER_DAYS
+        late = LATE_JOINER_DAYS if requirement.due_days is None else requirement.due_days
         return Greatest(_date(fixed), AddDays(joined, Value(late)), output_field=DateField())
     days = Value(requirement.due_days or 0)
     if requirement.recurrence == TrainingRequirement.Recurrence.ANNUAL:
