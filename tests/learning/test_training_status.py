@@ -265,9 +265,15 @@ def test_moving_department_gives_the_new_requirements_a_fresh_due_date(world):
     mover.department_since = dt.date(2026, 9, 20)
     mover.save()
     assert person(fixed, mover, 2026).due_date == dt.date(2026, 10, 20)
-    # due_days 0 means no extra time: the joining date itself, not the 30-day default.
+    # due_days 0 means no extra time after a late move: the joining date itself, not the
+    # 30-day default.
     no_extra = requirement(w["security"], departments=[w["section"]], due_days=0)
-    assert person(no_extra, mover, 2026).due_date == dt.date(2026, 9, 20)
+    mover.department_since = dt.date(2026, 10, 5)
+    mover.save()
+    assert person(no_extra, mover, 2026).due_date == dt.date(2026, 10, 5)
+    assert person(fixed, mover, 2026).due_date == dt.date(2026, 11, 4)
+    mover.department_since = dt.date(2026, 9, 20)
+    mover.save()
     # Moving away takes the person out of the old department's requirement.
     leaver = w["s2"]
     leaver.department = w["other"]
