@@ -210,10 +210,13 @@ class LessonPage(Page):
         verbose_name = _("レッスン")
 
     def course(self) -> CoursePage | None:
-        # Looked up once per served page: the player, status and completion rules all ask.
-        if "_served_course" in self.__dict__:
-            return self.__dict__["_served_course"]
-        return CoursePage.objects.filter(path=self.path[: -self.steplen]).first()
+        # Looked up once per instance (a request's lesson): the access check, the player, the
+        # attempt limit and the completion rules all ask.
+        if "_course" not in self.__dict__:
+            self.__dict__["_course"] = CoursePage.objects.filter(
+                path=self.path[: -self.steplen]
+            ).first()
+        return self.__dict__["_course"]
 
     def _siblings(self) -> QuerySet[LessonPage]:
         return LessonPage.objects.sibling_of(self).live().order_by("path")
@@ -233,7 +236,7 @@ class LessonPage(Page):
         from accounts.roles import has_role
         from learning.xapi import STAFF_COURSE_ROLES
 
-        course = self._served_course = self.course()
+        course = self.course()
         if course is not None and course.audience == Audience.STAFF:
             if not request.user.is_authenticated:
                 return redirect_to_login(request.get_full_path())

@@ -68,8 +68,6 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
         return JsonResponse(
             {"code": "not_found", "detail": _("レッスンが見つかりません。")}, status=404
         )
-    # The access check, the attempt limit and the rules all ask for the course: look it up once.
-    lesson._served_course = lesson.course()
     try:
         raw = parse_body(request.body)
     except XapiError as error:
