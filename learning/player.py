@@ -11,7 +11,6 @@ bounded in size, cleared when an attempt finishes so the next try starts fresh.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -23,6 +22,7 @@ from django.middleware.csrf import get_token
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from base.inputs import InputError, load_json
 from learning import completion
 from learning.activities import activity_iri, h5p_blocks
 from learning.h5p.serving import CHANNEL, player_setup, request_origin
@@ -149,8 +149,8 @@ def check_state(text: Any) -> str | None:
     if len(text.encode()) > settings.H5P_STATE_MAX_BYTES:
         raise PlayerError("state_too_large")
     try:
-        json.loads(text)
-    except ValueError as exc:
+        load_json(text)
+    except InputError as exc:
         raise PlayerError("state_bad") from exc
     return text
 

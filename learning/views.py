@@ -7,7 +7,6 @@ package files it loads; these set no cookies and carry no secrets.
 
 from __future__ import annotations
 
-import json
 import uuid
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from base.inputs import InputError, load_json
 from classes.ratelimit import hit, parse_rate
 from courses.models import LessonPage
 from learning import completion, player
@@ -144,8 +144,13 @@ def save_state(request: HttpRequest, lesson_id: int, package: uuid.UUID) -> Http
     if hit("h5p-state", str(request.user.pk), rate) is not None:
         return _error(XapiError("rate_limited"))
     # The JSON wrapper escapes the state text, so allow it some room beyond the state's bound.
-    if len(request.body) > settings.H5P_STATE_MAX_BYTES * 2 + 1024:
+    max_body = settings.H5P_STATE_MAX_BYTES * 2 + 1024
+    if len(request.body) > max_body:
         return _player_error(player.PlayerError("state_too_large"), 413)
+    try:
+        data = load_json(request.body, max_bytes=max_body)
+    except InputError as exc:
+        return JsonResponse({"code": exc.code, "detail": exc.detail}, status=400)
     lesson = _find_live_lesson(lesson_id)
     activity = (
         LessonActivity.objects.filter(lesson=lesson, package__uuid=package)
@@ -164,10 +169,6 @@ def save_state(request: HttpRequest, lesson_id: int, package: uuid.UUID) -> Http
         player.check_launch(
             request.META.get(LAUNCH_HEADER, ""), request.user, lesson, activity.package
         )
-        try:
-            data = json.loads(request.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise player.PlayerError("state_bad") from exc
         if not isinstance(data, dict) or "state" not in data:
             raise player.PlayerError("state_bad")
         player.save_state(request.user, lesson, activity.package, data["state"])

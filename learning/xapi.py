@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, has_role
+from base.inputs import InputError, load_json
+from base.inputs import error_messages as input_messages
 from courses.choices import Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
@@ -51,6 +53,8 @@ MESSAGES = {
     "not_allowed": _("このレッスンを受講できません。ログインしてください。"),
     "bad_json": _("送信された学習記録を読み取れませんでした。"),
     "too_large": _("学習記録が大きすぎます。"),
+    "too_deep": input_messages["too_deep"],
+    "bad_text": input_messages["bad_text"],
     "unknown_activity": _("このレッスンにない教材の学習記録です。"),
     "bad_verb": _("受け付けない種類の学習記録です。"),
     "bad_score": _("得点の値が正しくありません。"),
@@ -102,20 +106,18 @@ def may_take_lesson(user: User, lesson: LessonPage) -> bool:
 
 
 def parse_body(body: bytes) -> dict:
-    """Parse a request body into a statement dict (no NaN/Infinity, bounded size)."""
-    if len(body) > MAX_STATEMENT_BYTES:
-        raise XapiError("too_large")
+    """Parse a request body into a statement dict through ``base.inputs.load_json``.
+
+    Bounded in size (413 ``too_large``) and depth (``too_deep``); no NaN/Infinity
+    (``bad_json``), no NUL or lone surrogate (``bad_text``); the top level must be an object.
+    """
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise XapiError("bad_json") from exc
+        data = load_json(body, max_bytes=MAX_STATEMENT_BYTES)
+    except InputError as exc:
+        raise XapiError(exc.code) from exc
     if not isinstance(data, dict):
         raise XapiError("bad_json")
     return data
-
-
-def _reject_constant(name: str) -> float:
-    raise ValueError(name)
 
 
 def _number(value: Any) -> float | None:

@@ -301,3 +301,33 @@ def test_staff_lessons_need_a_staff_role(client, make_user, staff_lesson):
 
 def test_staff_course_page_stays_in_the_catalogue(client, staff_lesson):
     assert client.get(staff_lesson.get_parent().url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"state": "\\u0000"}', "bad_text"),
+        (b'{"state": "\\ud800"}', "bad_text"),
+        (b"[" * 2000 + b"]" * 2000, "too_deep"),
+        (b'{"state": NaN}', "bad_json"),
+    ],
+)
+def test_state_refuses_malformed_json_with_400(client, learner, page, quiz, body, code):
+    client.force_login(learner)
+    response = client.post(
+        reverse("learning:state", args=[page.pk, quiz.uuid]),
+        data=body,
+        content_type="application/json",
+        HTTP_X_H5P_LAUNCH=_launch(learner, page, quiz),
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == code and response.json()["detail"]
+    assert not ActivityState.objects.exists()
+
+
+def test_state_text_nested_too_deeply_is_refused(client, learner, page, quiz):
+    client.force_login(learner)
+    deep = "[" * 2000 + "]" * 2000
+    response = _save(client, page, quiz, deep, _launch(learner, page, quiz))
+    assert response.status_code == 400 and response.json()["code"] == "state_bad"
+    assert not ActivityState.objects.exists()

@@ -249,3 +249,24 @@ def test_a_lesson_id_too_large_for_the_database_is_not_found(client, learner):
     assert client.post(f"/learning/lessons/{huge}/read/").status_code == 404
     state = f"/learning/lessons/{huge}/state/00000000-0000-4000-8000-000000000000/"
     assert client.post(state, "{}", content_type="application/json").status_code == 404
+
+
+# --- malformed input: always a 400/413 JSON answer, never a 500 -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        (b'{"verb": "\\u0000"}', "bad_text"),
+        (b'{"verb": "\\ud800"}', "bad_text"),
+        (b"[" * 2000 + b"]" * 2000, "too_deep"),
+        (b'{"a": NaN}', "bad_json"),
+        (b"\xff\xfe", "bad_json"),
+    ],
+)
+def test_endpoint_refuses_malformed_json_with_400(client, learner, page, quiz, body, code):
+    client.force_login(learner)
+    response = _post(client, page, body)
+    assert response.status_code == 400
+    assert response.json()["code"] == code and response.json()["detail"]
+    assert not XapiStatement.objects.exists()
