@@ -83,13 +83,14 @@ class BookingError(Exception):
 def normalise_phone(raw: str) -> str:
     """Return the digits of a Japanese phone number, or raise ``BookingError``.
 
-    Accepts full-width digits, hyphens of every width, spaces, brackets and +81.
+    Accepts full-width digits, hyphens of every width, spaces, brackets and +81. The result
+    holds ASCII digits only: digits of other scripts (٣, ३) are refused, not stored as typed.
     """
     text = unicodedata.normalize("NFKC", raw or "").strip()
     text = re.sub(r"[\s\-‐‑‒–—―ー−()（）.]", "", text)
     if text.startswith("+81"):
         text = "0" + text[3:].lstrip("0")
-    if not re.fullmatch(r"0\d{9,10}", text):
+    if not re.fullmatch(r"0[0-9]{9,10}", text):
         raise BookingError("phone_invalid", field="phone")
     return text
 
@@ -106,8 +107,15 @@ def format_phone(digits: str) -> str:
 
 
 def normalise_name(raw: str) -> str:
-    """Name as compared for double bookings: NFKC, no spaces of any width, case-folded."""
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).casefold()
+    """Name as compared for double bookings: NFKC, no spaces of any width, case-folded.
+
+    NFKC is applied again last, so the result is its own normal form: "C¸" (a spacing
+    cedilla, which NFKC turns into a space and a combining mark) and "Ç" give one name, and a
+    letter that folds into several code points (ΐ into three) is composed back, so a name of
+    at most 60 characters never makes a ``person_key`` longer than its column.
+    """
+    folded = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw or "")).casefold()
+    return unicodedata.normalize("NFKC", folded)
 
 
 def make_person_key(name: str, phone_digits: str) -> str:
@@ -119,7 +127,12 @@ def generate_reference() -> str:
 
 
 def normalise_reference(raw: str) -> str:
-    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw or "")).upper()
+    """Reference code as typed (spaces, hyphens, lower case, full width) to its stored form.
+
+    Normalised again last, like ``normalise_name``, so applying it twice changes nothing.
+    """
+    compact = re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", raw or "")).upper()
+    return unicodedata.normalize("NFKC", compact)
 
 
 @dataclass
