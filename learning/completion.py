@@ -1,9 +1,11 @@
 """The completion rules, all in one place.
 
 - An attempt is *completed* when a top-level statement finishes it (completed or answered, or
-  passed/failed); it is *passed* only when its scaled score reaches the course's pass mark, and
-  never when the verb is ``failed``. Content without a score (an accordion, a presentation
-  without a summary) counts as completed and passed when it reports completion.
+  passed/failed); it is *passed* only when the server's scaled score (learning/xapi.py,
+  learning/h5p/content_types.py) reaches the course's pass mark, and never when the verb is
+  ``failed``. In a scored activity only a statement with a score finishes a try. Content the
+  server knows to be unscored (an accordion, a presentation without questions) counts as
+  completed and passed when it reports completion.
 - Every attempt is kept. The course's grading method picks which one counts: the best or the
   last finished attempt. An optional attempt limit caps how many attempts may be started.
 - A lesson is complete when all its required activities are passed; a lesson without required
@@ -58,17 +60,29 @@ def pass_threshold(course: CoursePage | None) -> float:
     return (course.pass_mark if course is not None else 100) / 100
 
 
-def attempt_passes(verb: str, scaled: float | None, course: CoursePage | None) -> bool:
-    """Decide whether a finished attempt is passed (scores are self-reported; we judge them)."""
+def attempt_passes(
+    verb: str, scaled: float | None, course: CoursePage | None, *, scored: bool = True
+) -> bool:
+    """Decide whether a finished attempt is passed, from the server's scaled score.
+
+    A scored activity passes only with a score at the pass mark; informational completion
+    (``completed``/``experienced`` without a score) passes only unscored activities.
+    """
     if verb == "failed":
         return False
     if scaled is None:
-        return verb in INFORMATIONAL_VERBS
+        return not scored and verb in INFORMATIONAL_VERBS
     return scaled >= pass_threshold(course) - 1e-9
 
 
-def finishes_attempt(verb: str, has_score: bool) -> bool:
-    """Whether a top-level statement with this verb ends the attempt."""
+def finishes_attempt(verb: str, has_score: bool, *, scored: bool = True) -> bool:
+    """Whether a top-level statement with this verb ends the attempt.
+
+    In a scored activity only a statement with a score (or ``failed``) ends it; the others
+    are recorded and leave the try open.
+    """
+    if scored:
+        return verb == "failed" or (verb in FINISHING_VERBS and has_score)
     return verb in FINISHING_VERBS or (verb in INFORMATIONAL_VERBS and not has_score)
 
 

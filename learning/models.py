@@ -19,6 +19,8 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.models import Orderable
 
+from learning.h5p.content_types import SCORING_CHOICES, TRUSTED
+
 LIBRARY_ROOT = "h5p/libraries"
 CONTENT_ROOT = "h5p/content"
 
@@ -90,6 +92,21 @@ class H5PPackage(models.Model):
     )
     size_bytes = models.PositiveBigIntegerField(_("コンテンツのサイズ（バイト）"), default=0)
     file_count = models.PositiveIntegerField(_("コンテンツのファイル数"), default=0)
+    # What the server knows about the activity, from learning/h5p/content_types.py at import.
+    content_type = models.CharField(
+        _("コンテンツタイプ"), max_length=255, blank=True, help_text=_("メインライブラリのマシン名")
+    )
+    scored = models.BooleanField(_("採点あり"), default=True)
+    max_score = models.FloatField(
+        _("満点（サーバー）"),
+        null=True,
+        blank=True,
+        help_text=_("content.json から求めた満点。空欄はサーバーで求められない種類"),
+    )
+    scoring = models.CharField(
+        _("採点方法"), max_length=16, choices=SCORING_CHOICES, default=TRUSTED
+    )
+    answer_key = models.JSONField(_("正答（再採点用）"), default=dict, blank=True, editable=False)
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
 
     class Meta:
@@ -216,6 +233,9 @@ class XapiStatement(models.Model):
     score_max = models.FloatField(_("満点"), null=True, blank=True)
     scaled = models.FloatField(_("得点率"), null=True, blank=True)
     success = models.BooleanField(_("成功"), null=True, blank=True)
+    # What the browser claimed, kept beside the server's verdict above (reports read those).
+    reported_raw = models.FloatField(_("送信された得点"), null=True, blank=True)
+    reported_success = models.BooleanField(_("送信された成功"), null=True, blank=True)
     raw = models.JSONField(_("受信した文"))
     received_at = models.DateTimeField(_("受信日時"), auto_now_add=True)
 

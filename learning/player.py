@@ -2,8 +2,10 @@
 
 A *launch* is a signed, short-lived token the lesson page makes for a signed-in learner and
 one activity (user, lesson, package). The player echoes it in every message; the host page
-checks it, and the state and xAPI endpoints refuse a launch made for someone else, another
-lesson or another package (a page left open on a shared PC after the next person signed in).
+checks it and sends it with every statement and state save (header ``X-H5P-Launch``). The
+state and xAPI endpoints require it (403 without it) and refuse a launch made for someone
+else, another lesson or another package (a page left open on a shared PC after the next
+person signed in) or older than ``H5P_LAUNCH_MAX_AGE``.
 
 Saved state is the H5P user-data protocol's ``state`` (``getCurrentState()`` as JSON text),
 bounded in size, cleared when an attempt finishes so the next try starts fresh.
@@ -49,6 +51,7 @@ SAVE_ERROR = _(
 )
 
 error_messages = {
+    "launch_missing": _("教材の起動情報がありません。ページを再読み込みしてください。"),
     "launch_bad": _("教材の起動情報が正しくありません。ページを再読み込みしてください。"),
     "launch_expired": _("教材を開いてから時間がたちすぎました。ページを再読み込みしてください。"),
     "launch_other": _("この教材は別の人のログインで開かれました。ページを再読み込みしてください。"),
@@ -84,8 +87,14 @@ def make_launch(user: User, lesson: LessonPage, package: H5PPackage) -> str:
 
 
 def read_launch(token: str) -> Launch:
-    """Check the signature and age of a launch token; raise PlayerError otherwise."""
-    if not isinstance(token, str) or not token or len(token) > 512:
+    """Check the signature and age of a launch token; raise PlayerError otherwise.
+
+    The age limit is ``settings.H5P_LAUNCH_MAX_AGE`` (seconds); a missing token is
+    ``launch_missing``.
+    """
+    if not token:
+        raise PlayerError("launch_missing")
+    if not isinstance(token, str) or len(token) > 512:
         raise PlayerError("launch_bad")
     try:
         data = signing.loads(token, salt=LAUNCH_SALT, max_age=settings.H5P_LAUNCH_MAX_AGE)

@@ -21,6 +21,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from base.inputs import InputError, load_json
+from base.middleware import json_errors
 from classes.ratelimit import hit, parse_rate
 from courses.models import LessonPage
 from learning import completion, player
@@ -55,9 +56,14 @@ def _error(error: XapiError) -> JsonResponse:
     return JsonResponse({"code": error.code, "detail": error.detail}, status=error.status)
 
 
+@json_errors
 @require_POST
 def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
-    """Receive one xAPI statement (JSON body, session + CSRF token) and answer with progress."""
+    """Receive one xAPI statement and answer with progress.
+
+    Needs the session, the CSRF token and the launch (header ``X-H5P-Launch``, 403 without
+    it) made for this learner, lesson and the statement's activity.
+    """
     if not request.user.is_authenticated:
         return _error(XapiError("not_allowed"))
     rate = parse_rate(getattr(settings, "XAPI_RATE_LIMIT", DEFAULT_XAPI_RATE))
@@ -72,12 +78,10 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
         raw = parse_body(request.body)
     except XapiError as error:
         return _error(error)
-    launch = request.META.get(LAUNCH_HEADER)
-    if launch is not None:
-        try:
-            _check_statement_launch(launch, request, lesson, raw)
-        except player.PlayerError as error:
-            return _player_error(error, 403)
+    try:
+        _check_statement_launch(request.META.get(LAUNCH_HEADER, ""), request, lesson, raw)
+    except player.PlayerError as error:
+        return _player_error(error, 403)
     try:
         statement = ingest_statement(request.user, lesson, raw)
     except XapiError as error:
@@ -131,6 +135,7 @@ def _check_statement_launch(
         raise player.PlayerError("launch_bad")
 
 
+@json_errors
 @require_POST
 def save_state(request: HttpRequest, lesson_id: int, package: uuid.UUID) -> HttpResponse:
     """Store the H5P player's state for resuming (JSON ``{"state": "<json text>"|null}``).

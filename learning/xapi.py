@@ -1,10 +1,15 @@
 """Receiving xAPI statements from the H5P player: one service, ``ingest_statement``.
 
-Scores are self-reported by the browser, so the server decides everything it can: the actor
-is the logged-in learner (whatever was sent), the object must be an activity of the lesson,
-the verb must be on the allow-list, the score must be within its bounds, ``scaled`` is
-recomputed as raw/max and ``success`` derived from the course pass mark when absent.
-Statement text is stored raw and must be escaped wherever it is shown.
+Scores come from the browser, so the server decides everything it can: the actor is the
+logged-in learner (whatever was sent), the object must be an activity of the lesson, the verb
+must be on the allow-list, the score must be within its bounds and its maximum must be the one
+the server derived from the package's content.json (``bad_max`` otherwise). For content types
+the server verifies (learning/h5p/content_types.py) the score is recomputed from the answers in
+``result.response``, or for a set from the attempt's child statements; for the others the
+browser's raw score is used within those bounds. The stored ``score_raw``, ``scaled`` and
+``success`` are the server's verdict (``success``: scaled against the course pass mark);
+``reported_raw`` and ``reported_success`` keep what the browser claimed. Statement text is
+stored raw and must be escaped wherever it is shown.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from base.inputs import error_messages as input_messages
 from courses.choices import Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
-from learning.models import ActivityState, Attempt, LessonActivity, XapiStatement
+from learning.h5p import content_types
+from learning.models import ActivityState, Attempt, H5PPackage, LessonActivity, XapiStatement
 from learning.progress import missing_prerequisites
 
 if TYPE_CHECKING:
@@ -58,6 +64,7 @@ MESSAGES = {
     "unknown_activity": _("このレッスンにない教材の学習記録です。"),
     "bad_verb": _("受け付けない種類の学習記録です。"),
     "bad_score": _("得点の値が正しくありません。"),
+    "bad_max": _("満点の値が教材の満点と一致しません。この学習記録は受け付けられません。"),
     "attempt_limit": _("受験回数の上限に達しました。これ以上は記録されません。"),
     "rate_limited": _("短い時間に送信が多すぎます。しばらく待ってからもう一度お試しください。"),
 }
@@ -223,6 +230,73 @@ def _open_attempt(user: User, lesson: LessonPage, activity: LessonActivity) -> A
     )
 
 
+def _sub_key(package: H5PPackage, object_id: str) -> dict | None:
+    """The answer key of the question a child statement is about, when the server has one."""
+    sub_id = object_id.partition("?subContentId=")[2]
+    children = (
+        package.answer_key.get("children") if package.scoring == content_types.VERIFIED else None
+    )
+    return children.get(sub_id) if isinstance(children, dict) and sub_id else None
+
+
+def check_max(
+    package: H5PPackage, score: Score | None, *, top_level: bool, sub_key: dict | None
+) -> None:
+    """Refuse a score whose maximum is not the server's (the package's, or its question's)."""
+    if score is None:
+        return
+    if top_level:
+        expected = package.max_score if package.scored else None
+    else:
+        expected = sub_key["max"] if sub_key else None
+    if expected is not None and not math.isclose(score.max, expected, abs_tol=1e-9):
+        raise XapiError("bad_max")
+
+
+def _child_scores(attempt: Attempt) -> dict[str, float]:
+    """The server's score of each question's latest ``answered`` child statement in the try."""
+    rows = (
+        XapiStatement.objects.filter(
+            attempt=attempt, top_level=False, verb="answered", score_raw__isnull=False
+        )
+        .order_by("pk")
+        .values_list("object_id", "score_raw")
+    )
+    return {object_id.partition("?subContentId=")[2]: value for object_id, value in rows}
+
+
+def server_score(
+    package: H5PPackage,
+    raw: dict,
+    score: Score | None,
+    *,
+    top_level: bool,
+    sub_key: dict | None,
+    attempt: Attempt,
+) -> Score | None:
+    """The score the server stands behind, or None when the statement has none.
+
+    Verified content: recomputed from ``result.response`` (a question) or from the attempt's
+    child statements (a set). Otherwise the browser's raw score, already bounded by its max.
+    """
+    if score is None:
+        return None
+    key = package.answer_key.get("key") if package.scoring == content_types.VERIFIED else None
+    result = raw.get("result") if isinstance(raw.get("result"), dict) else {}
+    response = result.get("response")
+    if top_level and key:
+        if content_types.is_set(key):
+            value = content_types.set_score(key, _child_scores(attempt))
+        else:
+            value = content_types.score_response(key, response)
+    elif not top_level and sub_key:
+        value = content_types.score_response(sub_key, response)
+    else:
+        return score
+    value = min(max(value, 0.0), score.max)
+    return Score(raw=value, max=score.max, scaled=value / score.max)
+
+
 @transaction.atomic
 def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement:
     """Check and store one statement; raise XapiError(code) when it is refused."""
@@ -241,45 +315,46 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
     course = lesson.course()
     top_level = is_top_level(raw, sub_content)
 
-    sent_success = (
-        raw.get("result", {}).get("success") if isinstance(raw.get("result"), dict) else None
+    result = raw.get("result") if isinstance(raw.get("result"), dict) else {}
+    sent_success = result.get("success")
+
+    package = activity.package
+    sub_key = _sub_key(package, object_id) if sub_content else None
+    check_max(package, score, top_level=top_level, sub_key=sub_key)
+
+    attempt = _open_attempt(user, lesson, activity)
+    verdict = server_score(
+        package, raw, score, top_level=top_level, sub_key=sub_key, attempt=attempt
     )
     if verb == "failed":
         success: bool | None = False
-    elif isinstance(sent_success, bool):
-        success = sent_success
-    elif score is not None:
-        success = score.scaled >= completion.pass_threshold(course) - 1e-9
+    elif verdict is not None:
+        success = verdict.scaled >= completion.pass_threshold(course) - 1e-9
     else:
         success = None
-
-    attempt = _open_attempt(user, lesson, activity)
     statement = XapiStatement.objects.create(
         user=user,
         lesson=lesson,
-        package=activity.package,
+        package=package,
         attempt=attempt,
         verb=verb,
         object_id=object_id,
         top_level=top_level,
-        score_raw=score.raw if score else None,
-        score_max=score.max if score else None,
-        scaled=score.scaled if score else None,
+        score_raw=verdict.raw if verdict else None,
+        score_max=verdict.max if verdict else None,
+        scaled=verdict.scaled if verdict else None,
         success=success,
+        reported_raw=score.raw if score else None,
+        reported_success=sent_success if isinstance(sent_success, bool) else None,
         raw=raw,
     )
-    if top_level and completion.finishes_attempt(verb, score is not None):
-        scaled = score.scaled if score else None
-        if score is None and verb not in completion.INFORMATIONAL_VERBS:
-            # answered/passed without a score: completed, but nothing to pass with.
-            passed = False
-        else:
-            passed = completion.attempt_passes(verb, scaled, course)
+    if top_level and completion.finishes_attempt(verb, score is not None, scored=package.scored):
+        scaled = verdict.scaled if verdict else None
         attempt.finished_at = timezone.now()
         attempt.completed = True
-        attempt.passed = passed
-        attempt.score_raw = score.raw if score else None
-        attempt.score_max = score.max if score else None
+        attempt.passed = completion.attempt_passes(verb, scaled, course, scored=package.scored)
+        attempt.score_raw = verdict.raw if verdict else None
+        attempt.score_max = verdict.max if verdict else None
         attempt.scaled = scaled
         attempt.save()
         # The next try starts fresh: the player's saved state belongs to the open attempt.

@@ -1,5 +1,8 @@
 """Store a validated H5P package through Django's storage API, and clean up after deletion.
 
+At import the package also records what the server knows about its activity (content type,
+scored or not, maximum score, scoring mode and answer key: learning/h5p/content_types.py).
+
 Content goes to ``h5p/content/<uuid>/``; libraries go once per machine name and major.minor to
 ``h5p/libraries/<machineName>-<major>.<minor>/`` and are shared by every package that uses them.
 A library already stored with the same or a newer patch version is not written again; a newer
@@ -27,6 +30,7 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import Role, has_role
+from learning.h5p.content_types import analyse_package
 from learning.h5p.validation import (
     CHUNK_SIZE,
     H5PValidationError,
@@ -238,6 +242,7 @@ def store_package(
                 uploaded_by=user if getattr(user, "is_authenticated", False) else None,
                 size_bytes=validated.content_bytes,
                 file_count=len(validated.content_files),
+                **analyse_package(validated.main_library[0], validated.content_json).as_fields(),
             )
             libraries = _write_libraries(source, validated, plan, written, replaced)
             package.main_library = libraries[validated.main_library]

@@ -224,6 +224,8 @@ class ValidatedPackage:
     dependencies: list[LibraryKey]
     entry_count: int
     total_bytes: int
+    # content/content.json, parsed (learning/h5p/content_types.py reads it at import).
+    content_json: Any = None
 
     @property
     def title(self) -> str:
@@ -562,7 +564,7 @@ def _validate(zf: zipfile.ZipFile) -> ValidatedPackage:
     h5p_json, main = _check_h5p_json(_parse_json(h5p_json_data, "h5p.json"))
     if content_json_data is None:
         raise H5PValidationError("missing_content_json", "content/content.json")
-    _parse_json(content_json_data, "content/content.json")
+    content_json = _parse_json(content_json_data, "content/content.json")
 
     libraries: dict[LibraryKey, LibraryInfo] = {}
     for folder in sorted(library_files):
@@ -590,4 +592,5 @@ def _validate(zf: zipfile.ZipFile) -> ValidatedPackage:
         dependencies=dependencies,
         entry_count=len(infos),
         total_bytes=budget.total,
+        content_json=content_json,
     )

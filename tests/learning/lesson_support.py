@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage
 from learning.activities import activity_iri
 from learning.h5p.storage import import_package
 from learning.models import H5PPackage
+from learning.player import make_launch
 from tests.gates.support import ensure_home_page
 from tests.learning.h5p_support import FIXTURES
 
@@ -51,6 +56,7 @@ def statement(
     success: bool | None = None,
     sub: str | None = None,
     parent: bool = False,
+    response: str | None = None,
 ) -> dict:
     """Return a statement as h5p-standalone sends it (forged actor included)."""
     object_id = activity_iri(pkg) + (f"?subContentId={sub}" if sub else "")
@@ -71,11 +77,19 @@ def statement(
         data["result"] = {"score": score, "completion": True}
         if success is not None:
             data["result"]["success"] = success
+        if response is not None:
+            data["result"]["response"] = response
     return data
 
 
-def single_choice_set_run(pkg: H5PPackage, correct: int, total: int = 3) -> list[dict]:
-    """The SingleChoiceSet shape: 3 child answered (parent context, subContentId), 1 completed."""
+def single_choice_set_run(pkg: H5PPackage, correct: int) -> list[dict]:
+    """The SingleChoiceSet shape, as H5P.SingleChoiceSet 1.11 sends it for this package.
+
+    One ``answered`` child per question (parent context, the question's real subContentId,
+    response "0" = the first, correct answer, "1" = a wrong one), then one top-level
+    ``completed`` with the total and no responses.
+    """
+    questions = pkg.answer_key["key"]["questions"]
     children = [
         statement(
             pkg,
@@ -83,10 +97,33 @@ def single_choice_set_run(pkg: H5PPackage, correct: int, total: int = 3) -> list
             raw=int(i < correct),
             max=1,
             success=i < correct,
-            sub=f"q-{i}",
+            sub=sub_id,
             parent=True,
+            response="0" if i < correct else "1",
         )
-        for i in range(total)
+        for i, sub_id in enumerate(questions)
     ]
+    total = len(questions)
     top = statement(pkg, "completed", raw=correct, max=total, success=correct == total)
     return [*children, top]
+
+
+def true_false_answer(pkg: H5PPackage, right: bool = True) -> dict:
+    """The one ``answered`` statement of H5P.TrueFalse 1.6: response "true"/"false"."""
+    solution = pkg.answer_key["key"]["correct"]
+    chosen = solution if right else ("true" if solution == "false" else "false")
+    return statement(pkg, "answered", raw=int(right), max=1, success=right, response=chosen)
+
+
+def post_statement(
+    client: Any, page: LessonPage, pkg: H5PPackage, data: Any, *, launch: bool = True
+):
+    """POST a statement as the lesson page's host script does (with the learner's launch)."""
+    headers = {}
+    if launch:
+        user = get_user_model().objects.get(pk=client.session["_auth_user_id"])
+        headers["HTTP_X_H5P_LAUNCH"] = make_launch(user, page, pkg)
+    body = data if isinstance(data, bytes) else json.dumps(data)
+    return client.post(
+        reverse("learning:xapi", args=[page.pk]), body, content_type="application/json", **headers
+    )

@@ -76,7 +76,9 @@ def test_children_all_correct_do_not_pass_without_the_top_level_statement(learne
 def test_pass_mark_decides_not_the_content(learner, quiz_set):
     page = lesson(course(pass_mark=60), "l1", [h5p_block(quiz_set)])
     # 2/3 is 67 %: the content says not successful, the course's 60 % says passed.
-    _send(learner, page, [statement(quiz_set, "completed", raw=2, max=3, success=False)])
+    _send(learner, page, single_choice_set_run(quiz_set, correct=2))
+    top = XapiStatement.objects.get(top_level=True)
+    assert top.reported_success is False and top.success is True
     assert evaluate_activity(learner, page, quiz_set).passed
 
 
@@ -105,7 +107,8 @@ def test_attempt_limit_refuses_the_statement_that_would_start_one_more(learner, 
 
 
 def test_informational_content_without_score_counts_when_completed(learner):
-    reading = package("course-presentation-all-libraries.h5p", title="スライド")
+    reading = package("minimal-valid-greetingcard.h5p", title="あいさつ")
+    assert reading.scored is False
     page = lesson(course(), "l1", [h5p_block(reading)])
     _send(learner, page, [statement(reading, "progressed"), statement(reading, "interacted")])
     assert not evaluate_lesson(learner, page)
@@ -115,11 +118,23 @@ def test_informational_content_without_score_counts_when_completed(learner):
     assert evaluate_lesson(learner, page)
 
 
-def test_answered_without_score_completes_but_does_not_pass(learner, quiz_set):
+@pytest.mark.parametrize("verb", ["experienced", "completed", "answered", "passed"])
+def test_scored_content_never_passes_on_a_statement_without_score(learner, quiz_set, verb):
+    # Finding 1: informational completion passed any activity, a scored quiz included.
     page = lesson(course(), "l1", [h5p_block(quiz_set)])
-    _send(learner, page, [statement(quiz_set, "answered")])
+    _send(learner, page, [statement(quiz_set, verb)])
     status = evaluate_activity(learner, page, quiz_set)
-    assert status.completed and not status.passed
+    assert not status.completed and not status.passed
+    assert Attempt.objects.get().finished_at is None  # recorded; the try stays open
+    assert not evaluate_lesson(learner, page)
+
+
+def test_a_presentation_with_questions_is_scored(learner):
+    slides = package("course-presentation-all-libraries.h5p", title="スライド")
+    assert slides.scored is True and slides.content_type == "H5P.CoursePresentation"
+    page = lesson(course(), "l1", [h5p_block(slides)])
+    _send(learner, page, [statement(slides, "completed"), statement(slides, "experienced")])
+    assert not evaluate_activity(learner, page, slides).passed
 
 
 def test_optional_activities_do_not_block_the_lesson(learner, quiz_set):

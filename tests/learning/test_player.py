@@ -22,6 +22,7 @@ from tests.learning.lesson_support import (
     h5p_block,
     lesson,
     package,
+    post_statement,
     single_choice_set_run,
     statement,
 )
@@ -95,11 +96,13 @@ def test_tampered_launch_is_refused(learner, page, quiz):
         token[:-2] + "xx",
         token.replace(token[2], "A" if token[2] != "A" else "B"),
         forged,
-        "",
     ]:
         with pytest.raises(player.PlayerError) as info:
             player.read_launch(bad)
         assert info.value.code == "launch_bad"
+    with pytest.raises(player.PlayerError) as info:
+        player.read_launch("")
+    assert info.value.code == "launch_missing"
 
 
 def test_expired_launch_is_refused(settings, learner, page, quiz):
@@ -130,7 +133,7 @@ def test_statement_with_someone_elses_launch_is_refused(client, learner, make_us
     someone = make_user(None)
     client.force_login(learner)
     url = reverse("learning:xapi", args=[page.pk])
-    data = json.dumps(statement(quiz, raw=3, max=3, success=True))
+    data = json.dumps(single_choice_set_run(quiz, correct=3)[0])
     refused = client.post(
         url, data, content_type="application/json", HTTP_X_H5P_LAUNCH=_launch(someone, page, quiz)
     )
@@ -147,7 +150,9 @@ def test_statement_with_someone_elses_launch_is_refused(client, learner, make_us
         url, data, content_type="application/json", HTTP_X_H5P_LAUNCH=_launch(learner, page, quiz)
     )
     assert accepted.status_code == 201
-    assert accepted.json()["label"] == "合格" and accepted.json()["attempt_open"] is False
+    assert accepted.json()["attempt_open"] is True
+    missing = client.post(url, data, content_type="application/json")
+    assert missing.status_code == 403 and missing.json()["code"] == "launch_missing"
 
 
 # --- Saved state ------------------------------------------------------------------------
@@ -195,12 +200,11 @@ def test_state_needs_csrf_login_and_launch(learner, make_user, page, quiz):
 def test_state_is_cleared_when_the_attempt_finishes(client, learner, page, quiz):
     client.force_login(learner)
     launch = _launch(learner, page, quiz)
-    url = reverse("learning:xapi", args=[page.pk])
     run = single_choice_set_run(quiz, correct=2)
-    client.post(url, json.dumps(run[0]), content_type="application/json")
+    post_statement(client, page, quiz, run[0])
     assert _save(client, page, quiz, STATE, launch).status_code == 204
     for data in run[1:]:
-        client.post(url, json.dumps(data), content_type="application/json")
+        post_statement(client, page, quiz, data)
     assert not ActivityState.objects.exists()
     # A late save of the finished try is not kept: the next visit starts fresh.
     assert _save(client, page, quiz, STATE, launch).status_code == 204
@@ -237,9 +241,8 @@ def test_lesson_page_uses_the_content_origin_when_set(client, settings, learner,
 @pytest.mark.parametrize(("correct", "label"), [(3, "合格"), (1, "不合格")])
 def test_status_comes_from_the_server(client, learner, page, quiz, correct, label):
     client.force_login(learner)
-    url = reverse("learning:xapi", args=[page.pk])
     for data in single_choice_set_run(quiz, correct=correct):
-        response = client.post(url, json.dumps(data), content_type="application/json")
+        response = post_statement(client, page, quiz, data)
     assert response.json()["label"] == label
     html = client.get(page.url).content.decode()
     assert f"<strong data-h5p-status-text>{label}</strong>" in html
@@ -250,11 +253,7 @@ def test_informational_content_shows_done(client, learner, quiz):
     greeting = package(title="あいさつ")
     page = lesson(course("info"), "l1", [h5p_block(greeting)])
     client.force_login(learner)
-    client.post(
-        reverse("learning:xapi", args=[page.pk]),
-        json.dumps(statement(greeting, "completed")),
-        content_type="application/json",
-    )
+    post_statement(client, page, greeting, statement(greeting, "completed"))
     assert "<strong data-h5p-status-text>修了</strong>" in client.get(page.url).content.decode()
 
 

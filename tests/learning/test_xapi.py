@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from accounts.roles import Role
 from courses.choices import Audience
-from learning.models import Attempt, LessonProgress, XapiStatement
+from learning.models import Attempt, LessonActivity, LessonProgress, XapiStatement
+from learning.player import make_launch
 from learning.xapi import MAX_STATEMENT_BYTES, XapiError, ingest_statement
 from tests.learning.lesson_support import (
     FORGED_ACTOR,
@@ -19,8 +20,10 @@ from tests.learning.lesson_support import (
     h5p_block,
     lesson,
     package,
+    post_statement,
     single_choice_set_run,
     statement,
+    true_false_answer,
 )
 
 pytestmark = pytest.mark.django_db
@@ -105,29 +108,40 @@ def test_score_out_of_bounds_is_rejected(learner, page, quiz, score):
     assert _refused(learner, page, data) == "bad_score"
 
 
-def test_scaled_is_recomputed(learner, page, quiz):
-    stored = ingest_statement(learner, page, statement(quiz, raw=1, max=4, scaled=1.0))
-    assert stored.scaled == 0.25
-    assert stored.success is False  # 25 % is below the 80 % pass mark
+@pytest.fixture
+def blanks():
+    return package("fill-in-the-blanks.h5p", title="穴埋め")
+
+
+def test_scaled_is_recomputed(learner, blanks):
+    page = lesson(course("b", pass_mark=80), "l1", [h5p_block(blanks)])
+    stored = ingest_statement(learner, page, statement(blanks, raw=1, max=3, scaled=1.0))
+    assert stored.scaled == pytest.approx(1 / 3)
+    assert stored.success is False  # 33 % is below the 80 % pass mark
     assert Attempt.objects.get().passed is False
 
 
-def test_success_is_derived_when_absent(learner, page, quiz):
+def test_success_is_derived_when_absent(learner, blanks):
     """Fill-in-the-blanks sends answered with a score but no success."""
-    stored = ingest_statement(learner, page, statement(quiz, raw=3, max=3))
+    page = lesson(course("b", pass_mark=80), "l1", [h5p_block(blanks)])
+    stored = ingest_statement(learner, page, statement(blanks, raw=3, max=3))
     assert "success" not in stored.raw["result"]
-    assert stored.success is True
+    assert stored.success is True and stored.reported_success is None
     attempt = Attempt.objects.get()
     assert attempt.completed and attempt.passed
 
 
 def test_failed_never_passes(learner, page, quiz):
-    stored = ingest_statement(learner, page, statement(quiz, "failed", raw=3, max=3, success=True))
-    assert stored.success is False
+    data = true_false_answer(quiz, right=True)
+    data["verb"]["id"] = "http://adlnet.gov/expapi/verbs/failed"
+    stored = ingest_statement(learner, page, data)
+    assert stored.success is False and stored.reported_success is True
     assert Attempt.objects.get().passed is False
 
 
-def test_sub_content_is_stored_but_does_not_finish_the_attempt(learner, page, quiz):
+def test_sub_content_is_stored_but_does_not_finish_the_attempt(learner):
+    quiz = package("single-choice-set.h5p", title="クイズ")
+    page = lesson(course("scs"), "l1", [h5p_block(quiz)])
     children = single_choice_set_run(quiz, correct=3)[:-1]
     for data in children:
         ingest_statement(learner, page, data)
@@ -160,15 +174,19 @@ def test_inactive_users_and_staff_courses(make_user, quiz):
 # --- the endpoint ---------------------------------------------------------------------------
 
 
-def _post(client: Client, page, data) -> object:
-    url = reverse("learning:xapi", args=[page.pk])
-    body = data if isinstance(data, bytes) else json.dumps(data)
-    return client.post(url, body, content_type="application/json")
+def _post(client: Client, page, data, *, launch: bool = True) -> object:
+    """POST to the page's endpoint with the signed-in learner's launch for its activity."""
+    if not launch or "_auth_user_id" not in client.session:
+        url = reverse("learning:xapi", args=[page.pk])
+        body = data if isinstance(data, bytes) else json.dumps(data)
+        return client.post(url, body, content_type="application/json")
+    pkg = LessonActivity.objects.filter(lesson=page).first().package
+    return post_statement(client, page, pkg, data)
 
 
 def test_endpoint_answers_with_progress(client, learner, page, quiz):
     client.force_login(learner)
-    response = _post(client, page, statement(quiz, raw=1, max=1, success=True))
+    response = _post(client, page, true_false_answer(quiz, right=True))
     assert response.status_code == 201
     assert response.json() == {
         "completed": True,
@@ -225,6 +243,7 @@ def test_endpoint_requires_the_csrf_token(learner, page, quiz):
         json.dumps(statement(quiz, raw=1, max=1)),
         content_type="application/json",
         HTTP_X_CSRFTOKEN=token,
+        HTTP_X_H5P_LAUNCH=make_launch(learner, page, quiz),
     )
     assert response.status_code == 201
 
