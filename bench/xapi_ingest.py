@@ -12,10 +12,12 @@ Run with ``.venv/bin/python bench/xapi_ingest.py [--learners 50] [--runs 2] [--c
 3. Starts ``gunicorn config.wsgi`` with several worker processes as bench/registration_burst.py
    does, and waits for ``/healthz``.
 4. Each learner takes the quiz ``--runs`` times, as the H5P player reports it: one ``answered``
-   statement per question (object ``...?subContentId=``, parent context) and a top-level
-   ``completed`` with the total score. Even-numbered learners answer all 5 correctly (passed),
-   odd-numbered ones 3 of 5 (60 %, below the course's 80 %). A learner's statements go one after
-   another; ``--concurrency`` learners send at once.
+   statement per question (object ``...?subContentId=``, parent context, the chosen answer in
+   ``result.response``) and a top-level ``completed`` with the total score, each with the
+   learner's launch token (``X-H5P-Launch``); the server re-scores the set from the answers.
+   Even-numbered learners answer all 5 correctly (passed), odd-numbered ones 3 of 5 (60 %,
+   below the course's 80 %). A learner's statements go one after another; ``--concurrency``
+   learners send at once.
 5. Checks the database (statements stored, attempts, lessons complete), stops gunicorn and
    prints one JSON object: statements per second, latency p50/p95/max in ms, counts by status.
 
@@ -246,6 +248,7 @@ def main() -> None:
     from learning.activities import activity_iri
     from learning.demo_h5p import DIST
     from learning.models import Attempt, LessonProgress, XapiStatement
+    from learning.player import make_launch
 
     call_command("migrate", verbosity=0)
     # One extra learner warms every worker up before the clock starts.
@@ -261,18 +264,20 @@ def main() -> None:
     process, base = start_gunicorn(env, free_port(), args.workers, args.threads, log)
     url = f"{base}/learning/lessons/{lesson.pk}/xapi/"
 
-    def headers_for(session_key: str) -> dict[str, str]:
+    def headers_for(user, session_key: str) -> dict[str, str]:
         token = _get_new_csrf_string()
         return {
             "Content-Type": "application/json",
             "X-CSRFToken": token,
+            # The launch the lesson page makes for this learner and activity (required).
+            "X-H5P-Launch": make_launch(user, lesson, package),
             "Cookie": f"{settings.SESSION_COOKIE_NAME}={session_key}; "
             f"{settings.CSRF_COOKIE_NAME}={token}",
         }
 
-    def learner(job: tuple[int, str]) -> list[tuple[int, float, str]]:
-        n, session_key = job
-        headers = headers_for(session_key)
+    def learner(job: tuple[int, object, str]) -> list[tuple[int, float, str]]:
+        n, user, session_key = job
+        headers = headers_for(user, session_key)
         correct = 5 if n % 2 == 0 else 5 - WRONG_ANSWERS
         answers = []
         for _run in range(args.runs):
@@ -282,7 +287,7 @@ def main() -> None:
         return answers
 
     try:
-        warm_headers = headers_for(warm_up_session[1])
+        warm_headers = headers_for(*warm_up_session)
         warm_body = json.dumps(quiz_run(iri, content, package.title, 5)[0]).encode()
         with ThreadPoolExecutor(max_workers=args.workers * args.threads) as pool:
             warm = list(
@@ -291,7 +296,7 @@ def main() -> None:
                     range(args.workers * args.threads * 2),
                 )
             )
-        jobs = [(n, key) for n, (_user, key) in enumerate(sessions)]
+        jobs = [(n, user, key) for n, (user, key) in enumerate(sessions)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             answers = [a for result in pool.map(learner, jobs) for a in result]

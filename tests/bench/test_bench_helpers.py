@@ -15,6 +15,7 @@ from learning.activities import activity_iri
 from learning.demo_h5p import DIST
 from learning.h5p.storage import import_package
 from learning.models import Attempt, LessonProgress, XapiStatement
+from learning.player import make_launch
 from tests.learning.lesson_support import course, h5p_block, lesson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
@@ -45,7 +46,10 @@ def test_the_benchmark_statements_are_accepted_and_decide_the_lesson(
     assert len(run) == 6  # five answered questions, one completed
     for statement in run:
         response = client.post(
-            f"/learning/lessons/{page.pk}/xapi/", json.dumps(statement), "application/json"
+            f"/learning/lessons/{page.pk}/xapi/",
+            json.dumps(statement),
+            "application/json",
+            HTTP_X_H5P_LAUNCH=make_launch(user, page, pkg),
         )
         assert response.status_code == 201, response.content
     assert XapiStatement.objects.filter(user=user, top_level=True).count() == 1
