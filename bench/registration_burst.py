@@ -63,7 +63,7 @@ def server_env(database_url: str) -> dict[str, str]:
         **os.environ,
         **bench_env(database_url, allowed_hosts="127.0.0.1"),
         # Every request comes from 127.0.0.1; the limit is per process with locmem.
-        "API_BOOKING_RATE_LIMIT": "1000000/m",
+        "CLASSES_BOOKING_RATE_LIMIT": "1000000/m",
     }
 
 

@@ -8,12 +8,10 @@ protection. Every answer is JSON, errors included: ``{"code": ..., "detail": ...
 
 from __future__ import annotations
 
-import json
 import logging
-import threading
+import re
 from datetime import date, datetime, time
-from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.conf import settings
 from django.db.models import Count, IntegerField, Min, OuterRef, QuerySet, Subquery
@@ -25,12 +23,12 @@ from ninja import Field, NinjaAPI, Query, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
-from ninja.throttling import BaseThrottle
+from pydantic import BeforeValidator
 
 from accounts.roles import Role, has_role
 from accounts.tokens import BearerToken
-from base.net import client_ip
-from classes import ratelimit, services
+from base.inputs import InputError, load_json
+from classes import abuse, services
 from classes.models import Attendance, ClassSession, Level, Registration
 from classes.services import BookingError, BookingRequest, error_messages
 
@@ -40,6 +38,9 @@ logger = logging.getLogger(__name__)
 api_messages = {
     "invalid": _("入力内容に誤りがあります。各項目のメッセージを確認してください。"),
     "malformed": _("送信された内容を読み取れません。JSON のオブジェクトで送ってください。"),
+    "unsupported_media_type": _(
+        "送信する内容は JSON（Content-Type: application/json）にしてください。"
+    ),
     "wrong_type": _("この項目の形式が正しくありません。"),
     "session_not_found": _("この教室の回は見つかりません。"),
     "rate_limited": _(
@@ -63,6 +64,7 @@ STATUS_FOR_CODE = {
     "not_found": 404,
     "not_on_session": 404,
     "busy": 503,
+    "too_many_bookings": 409,
 }
 BOOKING_FIELDS = (
     "name",
@@ -96,11 +98,19 @@ class _MalformedBody(ValueError):
 
 
 class _JsonParser(Parser):
+    """JSON bodies only: anything else is 415, so no web page can book through a CORS simple
+    request (``text/plain``, form encodings), which browsers send cross-site without asking."""
+
     def parse_body(self, request: HttpRequest) -> dict:
+        if (request.content_type or "").lower() != "application/json":
+            raise ApiError(415, "unsupported_media_type", api_messages["unsupported_media_type"])
         try:
-            data = json.loads(request.body)
-        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError alike
-            raise _MalformedBody(str(exc)) from exc
+            data = load_json(request.body, max_bytes=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except InputError as exc:
+            if exc.code == "bad_json":
+                raise _MalformedBody(exc.code) from exc
+            # NUL or a lone surrogate, nesting too deep, too large: base.inputs' own answer.
+            raise ApiError(413 if exc.code == "too_large" else 422, exc.code, exc.detail) from exc
         if not isinstance(data, dict):
             raise _MalformedBody("The body must be a JSON object.")
         return data
@@ -127,30 +137,18 @@ api = NinjaAPI(
 
 # --- Rate limit ---------------------------------------------------------------------------
 
-
-@lru_cache(maxsize=8)
-def _rate(text: str) -> ratelimit.Rate:
-    return ratelimit.parse_rate(text)
+# Fail at start-up rather than on the first booking when a limit is malformed.
+abuse.validate_settings()
 
 
-# Fail at start-up rather than on the first booking when the setting is malformed.
-_rate(settings.API_BOOKING_RATE_LIMIT)
-
-
-class PublicWriteThrottle(BaseThrottle):
-    """``API_BOOKING_RATE_LIMIT`` per client IP and scope, checked before the body is read."""
-
-    def __init__(self, scope: str) -> None:
-        self.scope = scope
-        self._local = threading.local()  # one instance serves every request thread
-
-    def allow_request(self, request: HttpRequest) -> bool:
-        rate = _rate(settings.API_BOOKING_RATE_LIMIT)
-        self._local.wait = ratelimit.hit(self.scope, client_ip(request), rate)
-        return self._local.wait is None
-
-    def wait(self) -> float | None:
-        return getattr(self._local, "wait", None)
+def _check_rate(request: HttpRequest, policy: abuse.Policy, phone: str) -> None:
+    """The residents' rate-limit policy (classes.abuse), shared with the booking pages."""
+    try:
+        abuse.check(request, policy, phone=phone)
+    except abuse.RateLimited as exc:
+        raise ApiError(
+            429, "rate_limited", api_messages["rate_limited"], retry_after=exc.wait
+        ) from exc
 
 
 # --- Schemas ------------------------------------------------------------------------------
@@ -171,6 +169,11 @@ class ValidationErrorOut(Schema):
     code: Literal["invalid"]
     detail: list[FieldErrorOut]
     errors: dict[str, list[str]] = Field(description="Messages by input field, in Japanese.")
+
+
+# A 422 is field errors (``invalid``), or a body refused as a whole: not a JSON object
+# (``malformed``), NUL or a lone surrogate in it (``bad_text``), nested too deep (``too_deep``).
+UnprocessableOut = ValidationErrorOut | ErrorOut
 
 
 class VenueOut(Schema):
@@ -201,12 +204,22 @@ class SessionOut(Schema):
     loaner_phones: bool
 
 
+def _calendar_date(value: object) -> object:
+    """Let only YYYY-MM-DD through: pydantic would also read a number as a Unix time."""
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("expected YYYY-MM-DD")
+    return value
+
+
 class SessionFilters(Schema):
     area: str | None = Field(None, description="町名 of the venue, e.g. 駒込")
     venue: int | None = Field(None, description="Venue id")
     level: Literal["first", "basic", "advanced"] | None = None
     device: Literal["iphone", "android"] | None = Field(None, description="Device covered")
-    date_from: date | None = Field(None, alias="from", description="First day, YYYY-MM-DD")
+    # from=0 was read as 1970-01-01 and answered with every session.
+    date_from: Annotated[date, BeforeValidator(_calendar_date)] | None = Field(
+        None, alias="from", description="First day, YYYY-MM-DD"
+    )
 
 
 class BookingIn(Schema):
@@ -319,7 +332,7 @@ def _session_out(session: ClassSession) -> dict:
 
 @api.get(
     "/sessions",
-    response=list[SessionOut],
+    response={200: list[SessionOut], 400: ErrorOut, 422: ValidationErrorOut},
     summary="Upcoming class sessions",
     tags=["classes"],
 )
@@ -336,7 +349,9 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> list[
         sessions = sessions.filter(series__covers_iphone=True)
     elif filters.device == "android":
         sessions = sessions.filter(series__covers_android=True)
-    if filters.date_from is not None:
+    # Only sessions still to come are listed, so an earlier day changes nothing; skipping it
+    # also keeps from=0001-01-01 from overflowing when the local midnight turns into UTC.
+    if filters.date_from is not None and filters.date_from > timezone.localdate():
         tz = timezone.get_current_timezone()
         sessions = sessions.filter(starts_at__gte=datetime.combine(filters.date_from, time.min, tz))
     return [_session_out(session) for session in sessions]
@@ -346,21 +361,26 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> list[
     "/sessions/{int:session_id}/bookings",
     response={
         201: BookingOut,
+        400: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
-        422: ValidationErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: UnprocessableOut,
         429: ErrorOut,
         503: ErrorOut,
     },
     summary="Book a session (or a whole-series class through one of its sessions)",
     tags=["classes"],
-    throttle=PublicWriteThrottle("booking"),
 )
 def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     """Book a seat, or a waitlist place when the class is full.
 
     409 with code ``duplicate`` when the same person (phone number and name) already holds a
-    booking; ``cancelled`` / ``started`` when the session cannot be booked any more.
+    booking; ``cancelled`` / ``started`` when the session cannot be booked any more;
+    ``too_many_bookings`` when the phone number already holds the most live bookings allowed.
+    415 for a body that is not ``application/json``; 429 (with ``Retry-After``) over the
+    bookings allowed per client address or per phone number in a window.
     """
     session = (
         ClassSession.objects.select_related("series")
@@ -373,9 +393,13 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     errors = booking.validate()
     if errors:
         return Status(422, _field_errors({name: exc.message for name, exc in errors.items()}))
+    _check_rate(request, abuse.BOOKING, booking.phone)
     try:
         registration = services.allocate_seat(
-            services.booking_target(session), booking, channel=Registration.Channel.API
+            services.booking_target(session),
+            booking,
+            channel=Registration.Channel.API,
+            client_hash=abuse.request_client_hash(request),
         )
     except BookingError as exc:
         raise ApiError.from_booking_error(exc) from exc
@@ -391,17 +415,26 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
 
 @api.post(
     "/bookings/{reference}/cancel",
-    response={200: CancelOut, 404: ErrorOut, 409: ErrorOut, 422: ValidationErrorOut, 429: ErrorOut},
+    response={
+        200: CancelOut,
+        400: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: UnprocessableOut,
+        429: ErrorOut,
+    },
     summary="Cancel a booking with its reference code and phone number",
     tags=["classes"],
-    throttle=PublicWriteThrottle("cancel"),
 )
 def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     """Cancel a confirmed or waitlisted booking; a freed seat goes to the first waiting.
 
     A wrong reference and a wrong phone number get the same 404, so neither can be guessed
-    on its own.
+    on its own. Counted as a look-up (per client address and per phone number, 429 over it).
     """
+    _check_rate(request, abuse.LOOKUP, payload.phone)
     try:
         registration = services.find_registration(reference, payload.phone)
         promoted = services.cancel_registration(registration)
@@ -421,11 +454,14 @@ def cancel_booking(request: HttpRequest, reference: str, payload: CancelIn):
     "/bookings/{reference}/check-in",
     response={
         200: CheckInOut,
+        400: ErrorOut,
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
-        422: ValidationErrorOut,
+        413: ErrorOut,
+        415: ErrorOut,
+        422: UnprocessableOut,
     },
     summary="Check a participant in by reference code (staff token)",
     tags=["staff"],
@@ -539,6 +575,8 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
         headers = {"WWW-Authenticate": "Bearer"}
         return _error(request, 401, "unauthorized", api_messages["unauthorized"], headers)
+    if isinstance(exc.__cause__, ApiError):  # raised by the parser (415)
+        return _on_api_error(request, exc.__cause__)
     if isinstance(exc.__cause__, _MalformedBody):
         return _error(request, 422, "malformed", api_messages["malformed"])
     return _error(request, exc.status_code, "error", exc.message)

@@ -223,6 +223,9 @@ class Registration(models.Model):
     created_at = models.DateTimeField(_("受付日時"), default=timezone.now)
     promoted_at = models.DateTimeField(_("繰り上げ日時"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消日時"), null=True, blank=True)
+    # A keyed hash of the client address of a web or API booking (never the address itself),
+    # so counter staff can see bursts from one address (classes.abuse); empty for staff.
+    client_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     # Bookings are not content: keep them out of Wagtail's reference index, whose writes
     # would otherwise run inside the seat lock.

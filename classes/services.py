@@ -15,10 +15,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -39,6 +40,9 @@ logger = logging.getLogger(__name__)
 REFERENCE_ALPHABET = "ACEFGHJKMNPRWXY34679"
 REFERENCE_LENGTH = 6
 LATE_AFTER = timedelta(minutes=10)
+# Channels a resident uses alone; the cap on live bookings per phone number applies to them.
+# Counter and phone staff (窓口・電話) may book beyond it, e.g. a care manager for a family.
+RESIDENT_CHANNELS = frozenset({Registration.Channel.WEB, Registration.Channel.API})
 
 error_messages = {
     "phone_invalid": _(
@@ -59,6 +63,10 @@ error_messages = {
     "not_on_session": _("この受付番号は、この回の申込ではありません。"),
     "not_confirmed": _("この申込は予約が確定していません（キャンセル待ちまたは取消）。"),
     "busy": _("ただいま混み合っています。少し待ってからもう一度お試しください。"),
+    "too_many_bookings": _(
+        "この電話番号では、すでに%(limit)s件の申込があります。"
+        "これ以上のお申込は、お電話か窓口でご相談ください。"
+    ),
 }
 
 
@@ -256,8 +264,15 @@ def allocate_seat(
     *,
     channel: str,
     created_by=None,
+    client_hash: str = "",
 ) -> Registration:
-    """Book a seat, or a waitlist place when the class is full; the only way to book."""
+    """Book a seat, or a waitlist place when the class is full; the only way to book.
+
+    Through a resident's own channel (``RESIDENT_CHANNELS``) a phone number may hold at most
+    ``CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE`` live bookings (``too_many_bookings``).
+    ``client_hash`` is the keyed hash of the client address (``classes.abuse.client_hash``)
+    that lets counter staff see bursts; empty for staff channels.
+    """
     request.clean()
     person_key = make_person_key(request.name, request.phone)
     try:
@@ -266,6 +281,8 @@ def allocate_seat(
             _check_bookable(locked)
             if live_registrations(locked).filter(person_key=person_key).exists():
                 raise BookingError("duplicate")
+            if channel in RESIDENT_CHANNELS:
+                _check_phone_cap(request.phone)
             capacity = (
                 locked.capacity if isinstance(locked, ClassSession) else series_capacity(locked)
             )
@@ -293,6 +310,7 @@ def allocate_seat(
                 consented_at=timezone.now(),
                 channel=channel,
                 created_by=created_by,
+                client_hash=client_hash,
             )
             transaction.on_commit(lambda: _notify_booked(registration.pk))
     except IntegrityError as exc:
@@ -303,6 +321,34 @@ def allocate_seat(
         logger.warning("Booking failed on a busy database: %s", exc)
         raise BookingError("busy") from exc
     return registration
+
+
+def active_registrations_of_phone(digits: str, now: datetime | None = None):
+    """Live bookings of a phone number whose session (or a whole series' last) has not ended."""
+    now = now or timezone.now()
+    series_running = ClassSession.objects.filter(
+        series=OuterRef("series"), status=ClassSession.Status.SCHEDULED, ends_at__gt=now
+    )
+    return (
+        Registration.objects.filter(
+            phone=digits,
+            status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
+        )
+        .annotate(series_running=Exists(series_running))
+        .filter(
+            Q(session__status=ClassSession.Status.SCHEDULED, session__ends_at__gt=now)
+            | Q(session__isnull=True, series_running=True)
+        )
+    )
+
+
+def _check_phone_cap(digits: str) -> None:
+    # Counted under the target's lock: two bookings of one number on different sessions at
+    # the same moment (PostgreSQL) could each see the other missing; the per-number rate
+    # limit (classes.abuse) bounds how far that can go.
+    limit = settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE
+    if limit > 0 and active_registrations_of_phone(digits).count() >= limit:
+        raise BookingError("too_many_bookings", limit=limit)
 
 
 def find_registration(reference: str, phone: str) -> Registration:

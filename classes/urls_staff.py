@@ -1,8 +1,9 @@
 """Staff pages: bookings on behalf, phone worklist, trainer rosters and check-in.
 
 Counter pages (窓口・管理者): the dashboard, booking on someone's behalf, search, booking detail,
-cancel, slip and the phone worklist. Trainer pages (講師・管理者, own sessions only): today,
-roster, check-in, live count, printable roster and できることチェック.
+cancel, slip, the phone worklist and suspicious bursts of bookings (不審な申込). Trainer pages
+(講師・管理者, own sessions only): today, roster, check-in, live count, printable roster and
+できることチェック.
 """
 
 from django.urls import path
@@ -24,6 +25,7 @@ urlpatterns = [
     ),
     path("bookings/<str:reference>/slip/", views.BookingSlipView.as_view(), name="booking_slip"),
     path("calls/", views.CallListView.as_view(), name="calls"),
+    path("suspicious/", views.SuspiciousBookingsView.as_view(), name="suspicious"),
     path("calls/<int:pk>/done/", views.CallDoneView.as_view(), name="call_done"),
     # Trainers
     path("today/", views.TodayView.as_view(), name="today"),

@@ -2,7 +2,9 @@
 
 No account is needed. A booking's details are shown only to the browser that made it (its pk
 is kept in the session) or to someone who gives its reference code together with the phone
-number; lookups by reference are rate-limited per IP address so codes cannot be guessed.
+number. Bookings and lookups by reference follow the residents' rate-limit policy
+(``classes.abuse``: per client address and per phone number), so neither a burst of fake
+bookings nor guessing codes gets far; over a limit the page answers 429 and asks to phone.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import uuid
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,12 +23,11 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
-from base.net import client_ip
 from base.site import help_phone
+from classes import abuse
 from classes.filters import ClassFilterForm, ClassItem, add_availability, waiting_count
 from classes.forms import BookingForm, CancelLookupForm
 from classes.models import ClassSession, Registration
-from classes.ratelimit import hit, parse_rate
 from classes.services import (
     BookingError,
     allocate_seat,
@@ -48,24 +48,42 @@ SEEN_KEY = "classes_bookings"
 CANCEL_KEY = "classes_cancel"
 CANCELLED_KEY = "classes_cancelled"
 TOKENS_KEY = "classes_form_tokens"
-DEFAULT_LOOKUP_RATE = "10/10m"  # reference lookups per IP address
 
 
 # --- Helpers ------------------------------------------------------------------------------
 
 
-def lookup_wait(request: HttpRequest) -> int | None:
-    """Count one reference lookup for this IP address; seconds to wait once over the limit."""
-    rate = parse_rate(getattr(settings, "CLASSES_LOOKUP_RATE_LIMIT", DEFAULT_LOOKUP_RATE))
-    return hit("classes-lookup", client_ip(request), rate)
+def lookup_wait(request: HttpRequest, phone: str) -> int | None:
+    """Count one reference lookup (``classes.abuse.LOOKUP``); seconds to wait if over a limit."""
+    try:
+        abuse.check(request, abuse.LOOKUP, phone=phone)
+    except abuse.RateLimited as exc:
+        return exc.wait
+    return None
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, -(-seconds // 60))
 
 
 def rate_limited_message(seconds: int) -> str:
-    minutes = max(1, -(-seconds // 60))
     return _(
         "受付番号の確認が短い時間に続いたため、しばらく受け付けを止めています。"
         "%(minutes)s分ほど待ってから、もう一度お試しください。お急ぎのときはお電話ください。"
-    ) % {"minutes": minutes}
+    ) % {"minutes": _minutes(seconds)}
+
+
+def booking_limited_message(request: HttpRequest, seconds: int) -> str:
+    return _(
+        "短い時間に多くの申込がありました。お手数ですが、お電話（%(phone)s）でお申し込み"
+        "ください。インターネットからは、%(minutes)s分ほど待ってからもう一度お試しいただけます。"
+    ) % {"phone": help_phone(request), "minutes": _minutes(seconds)}
+
+
+def honeypot_message(request: HttpRequest) -> str:
+    return _(
+        "申込を受け付けられませんでした。お手数ですが、お電話（%(phone)s）でお申し込みください。"
+    ) % {"phone": help_phone(request)}
 
 
 def remember_booking(request: HttpRequest, registration: Registration) -> None:
@@ -174,10 +192,23 @@ class BookingView(View):
             if registration is not None:
                 return redirect("classes:booking_detail", reference=registration.reference)
         form = BookingForm(request.POST, label_suffix="")
+        if abuse.caught_by_honeypot(request, session):
+            # Said plainly, without the reason: a person who filled it can still phone.
+            form.is_valid()
+            form.add_error(None, honeypot_message(request))
+            return self.render(request, session, form, token, status=200)
         if form.is_valid():
             try:
+                abuse.check(request, abuse.BOOKING, phone=form.booking_request.phone)
+            except abuse.RateLimited as exc:
+                form.add_error(None, booking_limited_message(request, exc.wait))
+                return self.render(request, session, form, token, status=429)
+            try:
                 registration = allocate_seat(
-                    booking_target(session), form.booking_request, channel="web"
+                    booking_target(session),
+                    form.booking_request,
+                    channel="web",
+                    client_hash=abuse.request_client_hash(request),
                 )
             except BookingError as exc:
                 self.add_booking_error(form, exc)
@@ -210,6 +241,7 @@ class BookingView(View):
             form=form,
             form_token=token,
             booking_error=getattr(form, "booking_error", None),
+            honeypot_field=abuse.HONEYPOT_FIELD,
             fields=[form[name] for name in form.fields if name != "consent"],
             consent=form["consent"],
         )
@@ -266,7 +298,7 @@ class BookingDetailView(BookingAccessMixin, View):
         form = CancelLookupForm(request.POST, label_suffix="")
         if not form.is_valid():
             return self.render_lookup(form, reference)
-        if wait := lookup_wait(request):
+        if wait := lookup_wait(request, form.cleaned_data["phone"]):
             form.add_error(None, rate_limited_message(wait))
             return self.render_lookup(form, reference, status=429)
         try:
@@ -375,7 +407,7 @@ class CancelLookupView(View):
         form = CancelLookupForm(request.POST, label_suffix="")
         if not form.is_valid():
             return self.render(form)
-        if wait := lookup_wait(request):
+        if wait := lookup_wait(request, form.cleaned_data["phone"]):
             form.add_error(None, rate_limited_message(wait))
             return self.render(form, status=429)
         try:

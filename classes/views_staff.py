@@ -12,6 +12,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Min, Q, QuerySet, Value
 from django.db.models.functions import Replace
@@ -29,6 +30,7 @@ from django.views.generic import FormView, TemplateView
 from accounts.roles import Role, has_role
 from accounts.views import StaffPageMixin
 from base.audit import log_action
+from classes import abuse
 from classes.forms_staff import (
     AttendanceForm,
     BookingSearchForm,
@@ -515,6 +517,77 @@ class CallDoneView(CounterPageMixin, View):
             _("%(name)s さんへの連絡を「連絡済み」にしました。") % {"name": call.registration.name},
         )
         return redirect("classes_staff:calls")
+
+
+class SuspiciousBookingsView(CounterPageMixin, TemplateView):
+    """不審な申込: bursts of resident bookings from one address or one phone pattern.
+
+    The POST cancels the ticked bookings through ``cancel_registration`` (freed seats go to the
+    waiting list as usual) and leaves one audit entry per booking and one for the whole batch.
+    """
+
+    template_name = "classes/staff/suspicious.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        groups = abuse.suspicious_groups()
+        for group in groups:
+            for registration in group.registrations:
+                registration.phone_display = format_phone(registration.phone)
+        context["groups"] = groups
+        context["window_minutes"] = settings.CLASSES_SUSPICIOUS_WINDOW_MINUTES
+        context["minimum"] = settings.CLASSES_SUSPICIOUS_MIN_BOOKINGS
+        context["days"] = settings.CLASSES_SUSPICIOUS_DAYS
+        log_action(
+            "classes.suspicious.viewed",
+            user=self.request.user,
+            data={
+                "groups": len(groups),
+                "bookings": sum(group.count for group in groups),
+            },
+            request=self.request,
+        )
+        return context
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        pks = [int(pk) for pk in request.POST.getlist("registration") if pk.isdigit()][:500]
+        selected = list(
+            Registration.objects.filter(pk__in=pks, status__in=LIVE).select_related(
+                "series", "session"
+            )
+        )
+        if not selected:
+            messages.error(request, _("取り消す申込を選んでください。"))
+            return redirect("classes_staff:suspicious")
+        outcome = abuse.cancel_bookings(selected, by=request.user)
+        promoted = {r.pk: r for r in outcome.promoted}
+        for registration in outcome.cancelled:
+            log_action(
+                "classes.booking.cancelled",
+                user=request.user,
+                obj=registration,
+                data={"reason": "suspicious"},
+                request=request,
+            )
+        log_action(
+            "classes.suspicious.cancelled",
+            user=request.user,
+            data={
+                "references": [r.reference for r in outcome.cancelled],
+                "promoted": [r.reference for r in promoted.values()],
+            },
+            request=request,
+        )
+        messages.success(
+            request,
+            _("%(count)s件の申込を取り消しました。") % {"count": len(outcome.cancelled)},
+        )
+        if promoted:
+            messages.info(
+                request,
+                _("キャンセル待ちの %(count)s 人が繰り上がりました。") % {"count": len(promoted)},
+            )
+        return redirect("classes_staff:suspicious")
 
 
 # --- Trainers -------------------------------------------------------------------------------

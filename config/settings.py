@@ -291,12 +291,27 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 # Fallbacks for the site settings (base.SiteSettings) before an admin has filled them in.
 WARD_NAME = "豊島区"
 HELP_PHONE = env_str("HELP_PHONE", "03-3981-1111")
-# Public API bookings and cancellations per client IP ("20/m", "1000/h", "5/10m"); load
-# tests raise it. Counted in CACHE_URL's cache, so per process unless that cache is shared.
-API_BOOKING_RATE_LIMIT = env_str("API_BOOKING_RATE_LIMIT", "20/m")
-# Look-ups of a booking by reference + phone on the public pages, per client IP, so that
-# references cannot be guessed by trying.
+# Booking abuse (classes.abuse): one policy for every channel a resident reaches (booking
+# form and API; reference look-ups and cancellations on the pages and the API), counted per
+# client IP and per phone number ("20/m", "1000/h", "5/10m"); staff channels are exempt. Load
+# tests raise them. Counted in CACHE_URL's cache, so per process unless that cache is shared.
+# API_BOOKING_RATE_LIMIT is the former name of CLASSES_BOOKING_RATE_LIMIT, still read.
+CLASSES_BOOKING_RATE_LIMIT = env_str(
+    "CLASSES_BOOKING_RATE_LIMIT", env_str("API_BOOKING_RATE_LIMIT", "10/10m")
+)
+CLASSES_BOOKING_PHONE_RATE_LIMIT = env_str("CLASSES_BOOKING_PHONE_RATE_LIMIT", "5/10m")
+# Look-ups of a booking by reference + phone, so that references cannot be guessed by trying.
 CLASSES_LOOKUP_RATE_LIMIT = env_str("CLASSES_LOOKUP_RATE_LIMIT", "10/10m")
+CLASSES_LOOKUP_PHONE_RATE_LIMIT = env_str("CLASSES_LOOKUP_PHONE_RATE_LIMIT", "10/10m")
+# Live bookings (confirmed or waiting, sessions not yet ended) one phone number may hold
+# through the form and the API; 0 = no cap. Counter and phone staff may book beyond it.
+CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = env_int("CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE", 3)
+# 不審な申込 (staff page): resident bookings from one address or one phone pattern, each
+# within this many minutes of the previous, at least CLASSES_SUSPICIOUS_MIN_BOOKINGS of them,
+# made in the last CLASSES_SUSPICIOUS_DAYS days.
+CLASSES_SUSPICIOUS_WINDOW_MINUTES = env_int("CLASSES_SUSPICIOUS_WINDOW_MINUTES", 10)
+CLASSES_SUSPICIOUS_MIN_BOOKINGS = env_int("CLASSES_SUSPICIOUS_MIN_BOOKINGS", 3)
+CLASSES_SUSPICIOUS_DAYS = env_int("CLASSES_SUSPICIOUS_DAYS", 7)
 # xAPI statements per learner, and look-ups of the public certificate page per client IP.
 XAPI_RATE_LIMIT = env_str("XAPI_RATE_LIMIT", "120/m")
 CERTIFICATE_VERIFY_RATE_LIMIT = env_str("CERTIFICATE_VERIFY_RATE_LIMIT", "30/10m")

@@ -90,7 +90,7 @@ def _post(url: str, data: bytes) -> tuple[int, dict]:
 def test_fifty_parallel_api_bookings_fill_ten_seats_then_the_waitlist_in_order(
     api_server, settings
 ):
-    settings.API_BOOKING_RATE_LIMIT = "10000/m"
+    settings.CLASSES_BOOKING_RATE_LIMIT = "10000/m"
     cache.clear()
     session = make_session(capacity=CAPACITY)
     url = f"{api_server}/api/sessions/{session.pk}/bookings"

@@ -221,6 +221,8 @@ def ensure_class_samples() -> dict:
 def ensure_staff_samples(trainer) -> None:
     """Give the staff pages something to show: the gates' trainer teaches the sample session,
     the sample booking waits for a reminder call, and the series has can-do items."""
+    from django.utils import timezone
+
     from classes.models import ClassSession, PhoneCall, Registration
     from courses.models import CurriculumUnit
 
@@ -231,6 +233,27 @@ def ensure_staff_samples(trainer) -> None:
         session=session,
         reason=PhoneCall.Reason.REMINDER,
     )
+    # A burst of web bookings from one address, for the 不審な申込 page (classes.abuse).
+    for n in range(1, 4):
+        Registration.objects.update_or_create(
+            reference=f"GATEX{n}",
+            defaults={
+                "series": session.series,
+                "session": session,
+                "status": Registration.Status.WAITLISTED,
+                "name": f"見本 不審{n}",
+                "name_kana": f"みほん ふしん{n}",
+                "phone": f"090000099{n}",
+                "person_key": f"090000099{n}|見本不審{n}",
+                "age_band": "75-79",
+                "area": "駒込",
+                "device": "android",
+                "consented_at": timezone.now(),
+                "created_at": timezone.now(),
+                "channel": "web",
+                "client_hash": "gate-sample-address",
+            },
+        )
     for order, (title, objectives) in enumerate(
         [("電源", "電源を入れたり切ったりできる"), ("電話", "電話をかけたり受けたりできる")], 1
     ):
