@@ -83,6 +83,9 @@ MIDDLEWARE = [
     # Before the session middleware: the H5P content origin answers only player and package
     # paths, and its responses leave with every cookie stripped.
     "learning.middleware.H5PContentHostMiddleware",
+    # Before the session middleware (its cookie lookup is the first query): NUL, lone
+    # surrogates and oversized bodies are refused before anything reads them (base.middleware).
+    "base.middleware.InputGuardMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

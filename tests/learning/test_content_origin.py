@@ -157,7 +157,6 @@ def test_svg_is_served_as_a_sandboxed_image(client, separate, quiz):
         "content/images/..%5C..%5Cx.json",
         "content/.hidden.json",
         "content//content.json",
-        "content/%00.json",
         "libraries/Drop-1.0/../Tether-1.0/library.json",
         "libraries/../content/content.json",
         "libraries/..%2F..%2Fsettings.json",
@@ -165,6 +164,14 @@ def test_svg_is_served_as_a_sandboxed_image(client, separate, quiz):
 )
 def test_path_traversal_is_refused(client, separate, quiz, rest):
     assert _content(client, _file_url(quiz, rest)).status_code == 404
+
+
+def test_nul_in_a_file_path_is_refused_in_plain_text(client, separate, quiz):
+    """base.middleware refuses it before any view: 400, plain text, no cookie."""
+    response = _content(client, _file_url(quiz, "content/%00.json"))
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert not response.cookies
 
 
 def test_files_of_other_packages_and_unused_libraries_are_refused(client, separate, quiz):
