@@ -343,11 +343,21 @@ def active_registrations_of_phone(digits: str, now: datetime | None = None):
 
 
 def _check_phone_cap(digits: str) -> None:
-    # Counted under the target's lock: two bookings of one number on different sessions at
-    # the same moment (PostgreSQL) could each see the other missing; the per-number rate
-    # limit (classes.abuse) bounds how far that can go.
     limit = settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE
-    if limit > 0 and active_registrations_of_phone(digits).count() >= limit:
+    if limit <= 0:
+        return
+    # Two bookings of one number on different sessions hold different target locks. Locking
+    # the number's live bookings (in pk order, so never a deadlock) makes the second wait for
+    # the first to commit and then count it; with none yet, at most one extra can slip in.
+    list(
+        Registration.objects.select_for_update()
+        .filter(
+            phone=digits, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED]
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if active_registrations_of_phone(digits).count() >= limit:
         raise BookingError("too_many_bookings", limit=limit)
 
 

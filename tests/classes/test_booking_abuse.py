@@ -7,10 +7,13 @@ Issue 9, finding 2: 30 POSTs from one address in 5.5 s were all accepted, and th
 from __future__ import annotations
 
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.db import connection, connections
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -462,3 +465,33 @@ def test_suspicious_page_is_for_counter_staff_only(make_user):
 def test_staff_menu_links_the_suspicious_page(counter_client):
     html = counter_client.get(reverse("classes_staff:dashboard")).content.decode()
     assert reverse("classes_staff:suspicious") in html
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_bookings_of_one_number_on_different_sessions_respect_the_cap(settings):
+    """Each booking locks its own session; the number's bookings are locked too, so the cap
+    holds when ten sessions are booked for one number at the same moment."""
+    settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = 3
+    phone = "090-5555-0000"
+    for n in range(1, 3):
+        allocate_seat(make_session(days=2 + n), booking(n, phone=phone), channel="web")
+    sessions = [make_session(days=10 + i) for i in range(10)]
+    barrier = threading.Barrier(len(sessions))
+
+    def book(i: int):
+        try:
+            barrier.wait()
+            return allocate_seat(sessions[i], booking(10 + i, phone=phone), channel="api")
+        except BookingError as exc:
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        results = list(pool.map(book, range(len(sessions))))
+
+    refused = [r for r in results if isinstance(r, BookingError)]
+    assert [r.code for r in refused] == ["too_many_bookings"] * 9
+    assert Registration.objects.filter(phone="09055550000").count() == 3
