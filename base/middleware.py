@@ -10,6 +10,8 @@
 - 413 ``too_large`` for a body over DATA_UPLOAD_MAX_MEMORY_SIZE: by Content-Length before
   reading, by the bytes actually read, and for multipart forms by their text fields (files
   are not counted, as in Django).
+- Cookies holding NUL are ignored, as if absent (the session cookie is looked up in the
+  database; refusing would lock the browser out of the site).
 - 400 ``too_many_fields`` beyond DATA_UPLOAD_MAX_NUMBER_FIELDS or _FILES, 400 ``bad_request``
   for a body that cannot be read (malformed Content-Length or multipart).
 
@@ -127,6 +129,7 @@ class InputGuardMiddleware:
 
     def check(self, request: HttpRequest) -> None:
         """Raise Refusal for the first problem found: text, then an unknown API path, then body."""
+        _drop_unusable_cookies(request)
         _check_names(request.path_info, *_pairs(request.GET.lists()))
         if request.path_info.startswith(API_PREFIX) and not _is_api_route(request.path_info):
             raise Refusal(404, "not_found")
@@ -222,6 +225,17 @@ def _pairs(lists: Iterable[tuple[str, list[str]]]) -> Iterable[str]:
     for key, values in lists:
         yield key
         yield from values
+
+
+def _drop_unusable_cookies(request: HttpRequest) -> None:
+    """Treat a cookie holding NUL as absent (a quoted ``\\000`` in the Cookie header is one).
+
+    Refusing the request instead would lock its browser out of every page until the cookie
+    is cleared, which a person cannot be asked to do (and another site could set it).
+    """
+    for name, value in list(request.COOKIES.items()):
+        if not (inputs.is_clean_text(name) and inputs.is_clean_text(value)):
+            del request.COOKIES[name]
 
 
 def _check_names(*texts: str) -> None:

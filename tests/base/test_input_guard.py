@@ -23,11 +23,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import Resolver404, resolve
 
+from accounts.roles import Role
 from base.inputs import error_messages
 from base.middleware import error_messages as guard_messages
 from classes.models import Registration
 from learning import player
-from learning.models import ActivityState, Attempt, LessonProgress, XapiStatement
+from learning.models import ActivityState, Attempt, H5PPackage, LessonProgress, XapiStatement
 from tests.classes.factories import make_session
 from tests.gates.matrix import load_rows
 from tests.gates.support import sign_in
@@ -253,6 +254,35 @@ def test_malformed_content_length_is_400(client):
         "POST", "/classes/cancel/", b"a=1", content_type="text/plain", CONTENT_LENGTH="12x"
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("name", ["sessionid", "csrftoken", "django_language"])
+def test_cookie_with_nul_is_ignored(client, name):
+    """A quoted octal escape in the Cookie header decodes to NUL; the page works without it.
+
+    (The session cookie was looked up in the database: 500 on PostgreSQL.)
+    """
+    cookie = f'{name}="abcdefgh\\000ijklmnop"'
+    assert client.get("/classes/", HTTP_COOKIE=cookie).status_code == 200
+    response = client.post(
+        "/classes/cancel/", {"reference": "ACEFGH", "phone": "0"}, HTTP_COOKIE=cookie
+    )
+    assert response.status_code == 200
+
+
+def test_admin_h5p_upload_larger_than_the_limit_still_works(client, make_user, settings):
+    """Files do not count towards DATA_UPLOAD_MAX_MEMORY_SIZE (the H5P package upload)."""
+    from tests.learning.h5p_support import GREETING
+
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = SMALL_LIMIT
+    assert GREETING.stat().st_size > SMALL_LIMIT
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    upload = SimpleUploadedFile(GREETING.name, GREETING.read_bytes(), "application/zip")
+    response = client.post(
+        "/admin/snippets/learning/h5ppackage/add/", {"title": "あいさつ", "file": upload}
+    )
+    assert response.status_code == 302
+    assert H5PPackage.objects.filter(title="あいさつ").exists()
 
 
 def test_content_host_gets_a_plain_refusal(client, settings):
