@@ -287,6 +287,7 @@ class DashboardView(CounterPageMixin, TemplateView):
         )
         context["summaries"] = session_summaries(sessions)
         context["open_calls"] = PhoneCall.objects.filter(done_at__isnull=True).count()
+        context["suspicious_groups"] = len(abuse.suspicious_groups())
         context["search_form"] = BookingSearchForm()
         return context
 

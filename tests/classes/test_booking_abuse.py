@@ -462,9 +462,16 @@ def test_suspicious_page_is_for_counter_staff_only(make_user):
     assert Client().get(reverse("classes_staff:suspicious")).status_code == 302
 
 
-def test_staff_menu_links_the_suspicious_page(counter_client):
+def test_staff_menu_and_dashboard_lead_to_the_suspicious_page(counter_client):
+    session = make_session(capacity=10)
+    bot = Client(REMOTE_ADDR="198.51.100.66")
+    for n in range(1, 4):
+        web_book(bot, session, n)
+
     html = counter_client.get(reverse("classes_staff:dashboard")).content.decode()
-    assert reverse("classes_staff:suspicious") in html
+
+    assert f'href="{reverse("classes_staff:suspicious")}"' in html
+    assert "1 組" in html
 
 
 @pytest.mark.postgres
