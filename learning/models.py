@@ -11,6 +11,7 @@ import calendar
 import uuid
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -61,6 +62,19 @@ class H5PLibrary(models.Model):
     @property
     def storage_path(self) -> str:
         return f"{LIBRARY_ROOT}/{self.folder_name}/"
+
+
+SCORING_NOTES = {
+    "verified": _(
+        "受講者の回答（result.response）からサーバーが得点を計算します。"
+        "ブラウザが送った得点は記録だけして、合否には使いません。"
+    ),
+    "trusted": _(
+        "ブラウザが送った得点を使います。満点がサーバーの値と違う記録は受け付けず、"
+        "得点が 0 から満点の範囲にあることを確認します。"
+    ),
+    "unscored": _("問題のない教材です。最後まで見ると修了します。"),
+}
 
 
 class H5PPackage(models.Model):
@@ -120,6 +134,24 @@ class H5PPackage(models.Model):
     @property
     def content_path(self) -> str:
         return f"{CONTENT_ROOT}/{self.uuid}/"
+
+    @admin.display(description=_("採点方法"))
+    def scoring_summary(self) -> str:
+        """How the server scores this activity, for the admin pages."""
+        return str(self.get_scoring_display())
+
+    @admin.display(description=_("採点の説明"))
+    def scoring_note(self) -> str:
+        """What the scoring mode means for a learner's result (docs/h5p-scoring.md)."""
+        return str(SCORING_NOTES.get(self.scoring, ""))
+
+    @admin.display(description=_("満点（サーバー）"))
+    def max_score_label(self) -> str:
+        if not self.scored:
+            return "—"
+        if self.max_score is None:
+            return str(_("サーバーでは求められません（ブラウザの値）"))
+        return f"{self.max_score:g}"
 
 
 # --- Lesson activities, attempts and xAPI statements -------------------------------------------

@@ -46,8 +46,21 @@ class H5PPackageViewSet(SnippetViewSet):
     menu_order = 240
     add_to_admin_menu = True
     add_view_class = H5PPackageCreateView
-    list_display = ["title", "main_library", "created_at"]
+    list_display = ["title", "content_type", "scoring_summary", "max_score_label", "created_at"]
+    list_filter = ["scoring"]
     search_fields = ["title"]
+    # The package page: what the server knows about the activity and how it scores it
+    # (learning/h5p/content_types.py, docs/h5p-scoring.md).
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "title",
+        "content_type",
+        "main_library",
+        "scoring_summary",
+        "scoring_note",
+        "max_score_label",
+        "created_at",
+    ]
 
     def get_form_class(self, for_update: bool = False):
         return H5PRenameForm if for_update else H5PUploadForm

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -77,3 +79,28 @@ def test_delete_removes_files_after_commit(
     assert response.status_code == 302
     assert not H5PPackage.objects.exists() and not H5PLibrary.objects.exists()
     assert stored_files(media) == []
+
+
+def test_admins_see_how_each_package_is_scored(client, make_user, media):
+    from learning.h5p.storage import import_package
+
+    quiz = import_package(FIXTURES / "single-choice-set.h5p", title="確認テスト", trusted=True)
+    blanks = import_package(FIXTURES / "fill-in-the-blanks.h5p", title="穴埋め", trusted=True)
+    card = import_package(GREETING, title="あいさつ", trusted=True)
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    listing = client.get("/admin/snippets/learning/h5ppackage/").content.decode()
+    assert "H5P.SingleChoiceSet" in listing and "サーバーで採点" in listing
+    assert "ブラウザの得点を満点の範囲で確認" in listing and "採点なし" in listing
+    page = client.get(f"/admin/snippets/learning/h5ppackage/inspect/{quiz.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "サーバーで採点（回答から再計算）" in html and "回答（result.response）" in html
+    assert re.search(r"<dt>満点（サーバー）</dt>\s*<dd>\s*3\s*</dd>", html)
+    assert (
+        "H5P.Blanks"
+        in client.get(f"/admin/snippets/learning/h5ppackage/inspect/{blanks.pk}/").content.decode()
+    )
+    assert (
+        "採点なし"
+        in client.get(f"/admin/snippets/learning/h5ppackage/inspect/{card.pk}/").content.decode()
+    )
