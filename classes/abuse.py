@@ -131,9 +131,17 @@ def check(request: HttpRequest, policy: Policy, *, phone: str | None = None) -> 
 
 
 def caught_by_honeypot(request: HttpRequest, session: ClassSession) -> bool:
-    """Whether the hidden field was filled; if so, record it in the log and the audit trail."""
+    """Whether the hidden field was filled; if so, record it in the log and the audit trail.
+
+    A filled honeypot counts as a booking attempt of its address, so a robot that keeps
+    sending leaves at most the address's booking limit of audit entries per window.
+    """
     if not request.POST.get(HONEYPOT_FIELD, "").strip():
         return False
+    try:
+        check(request, BOOKING)
+    except RateLimited:
+        return True
     logger.warning("Booking form honeypot filled (session %s).", session.pk)
     log_action(
         "classes.booking.honeypot",

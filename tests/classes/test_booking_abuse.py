@@ -368,6 +368,17 @@ def test_a_filled_honeypot_books_nothing_and_is_recorded(client):
     assert web_book(client, session, 2, **{abuse.HONEYPOT_FIELD: ""}).status_code == 302
 
 
+def test_a_robot_filling_the_honeypot_leaves_a_bounded_trail(client, settings):
+    settings.CLASSES_BOOKING_RATE_LIMIT = "3/10m"
+    session = make_session()
+
+    for n in range(1, 8):
+        web_book(client, session, n, **{abuse.HONEYPOT_FIELD: "x"})
+
+    assert AuditEntry.objects.filter(action="classes.booking.honeypot").count() == 3
+    assert not Registration.objects.exists()
+
+
 # --- Counter staff see and cancel a burst -----------------------------------------------------
 
 
