@@ -135,3 +135,27 @@ def test_failed_write_removes_written_files(media, monkeypatch):
         import_package(FIXTURES / "true-false-hello-world.h5p", title="T", trusted=True)
     assert stored_files(media) == []
     assert not H5PPackage.objects.exists() and not H5PLibrary.objects.exists()
+
+
+def test_migration_backfills_scoring_from_the_stored_content_json(media):
+    """learning/0005 analyses packages stored before the registry existed."""
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("learning.migrations.0005_h5p_scoring").backfill_packages
+    quiz = import_package(FIXTURES / "single-choice-set.h5p", title="クイズ", trusted=True)
+    card = import_package(GREETING, title="カード", trusted=True)
+    expected = H5PPackage.objects.values("content_type", "scored", "max_score", "scoring")
+    before = {row["content_type"]: row for row in expected}
+    H5PPackage.objects.update(
+        content_type="", scored=True, max_score=None, scoring="trusted", answer_key={}
+    )
+    backfill(apps, None)
+    quiz.refresh_from_db()
+    card.refresh_from_db()
+    assert {row["content_type"]: row for row in expected} == before
+    assert (
+        quiz.scoring == "verified" and quiz.max_score == 3 and len(quiz.answer_key["children"]) == 3
+    )
+    assert card.scored is False and card.scoring == "unscored"
