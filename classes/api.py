@@ -223,15 +223,22 @@ class SessionFilters(Schema):
 
 
 class BookingIn(Schema):
-    name: str = Field(description="お名前")
-    name_kana: str = Field(description="ふりがな")
-    phone: str = Field(description="Any common Japanese format; full-width digits are fine.")
+    name: str = Field(description="お名前", examples=["豊島 花子"])
+    name_kana: str = Field(description="ふりがな", examples=["としま はなこ"])
+    phone: str = Field(
+        description="Any common Japanese format; full-width digits are fine.",
+        examples=["03-3981-1111"],
+    )
     age_band: Literal[tuple(Registration.AgeBand.values)]  # type: ignore[valid-type]
-    area: str = Field(description="町名")
+    area: str = Field(description="町名", examples=["駒込"])
     device: Literal[tuple(Registration.Device.values)]  # type: ignore[valid-type]
-    wants_loaner: bool = False
-    email: str | None = Field("", description="Optional.")
-    consent: bool = Field(description="Consent to the privacy notice; must be true.")
+    # Strict: JSON true or false only; 0, 1 and "yes" were read as booleans (found by
+    # schemathesis), so a consent could be given without a true.
+    wants_loaner: bool = Field(False, strict=True)
+    email: str | None = Field("", description="Optional.", examples=["hanako@example.jp"])
+    consent: bool = Field(
+        description="Consent to the privacy notice; must be true.", examples=[True], strict=True
+    )
 
 
 class BookingOut(Schema):
@@ -241,7 +248,7 @@ class BookingOut(Schema):
 
 
 class CancelIn(Schema):
-    phone: str
+    phone: str = Field(description="The number given when booking.", examples=["03-3981-1111"])
 
 
 class CancelOut(Schema):
