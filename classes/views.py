@@ -194,15 +194,14 @@ class BookingView(View):
         form = BookingForm(request.POST, label_suffix="")
         if abuse.caught_by_honeypot(request, session):
             # Said plainly, without the reason: a person who filled it can still phone.
-            form.is_valid()
-            form.add_error(None, honeypot_message(request))
-            return self.render(request, session, form, token, status=200)
+            notice = honeypot_message(request)
+            return self.render(request, session, form, token, notice=notice)
         if form.is_valid():
             try:
                 abuse.check(request, abuse.BOOKING, phone=form.booking_request.phone)
             except abuse.RateLimited as exc:
-                form.add_error(None, booking_limited_message(request, exc.wait))
-                return self.render(request, session, form, token, status=429)
+                notice = booking_limited_message(request, exc.wait)
+                return self.render(request, session, form, token, notice=notice, status=429)
             try:
                 registration = allocate_seat(
                     booking_target(session),
@@ -235,9 +234,12 @@ class BookingView(View):
         form: BookingForm,
         token: str,
         status: int = 200,
+        notice: str | None = None,
     ) -> HttpResponse:
+        """The form; ``notice`` replaces the error summary when the booking was not tried."""
         context = session_context(session)
         context.update(
+            notice=notice,
             form=form,
             form_token=token,
             booking_error=getattr(form, "booking_error", None),

@@ -92,8 +92,10 @@ def test_thirty_one_web_bookings_from_one_address_stop_at_the_limit(client, sett
     assert [a.status_code for a in answers] == [302] * 10 + [429] * 21
     assert Registration.objects.count() == 10
     refused = answers[-1].content.decode()
+    assert 'id="booking-notice" role="alert"' in refused
     assert "お電話" in refused
     assert settings.HELP_PHONE in refused
+    assert "入力内容を確かめてください" not in refused  # the input was fine
     # Another address has its own allowance.
     assert web_book(Client(REMOTE_ADDR="192.0.2.7"), session, 40).status_code == 302
 
