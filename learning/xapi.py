@@ -14,6 +14,7 @@ stored raw and must be escaped wherever it is shown.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import uuid
@@ -37,9 +38,15 @@ from learning.progress import missing_prerequisites
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from courses.models import LessonPage
+    from courses.models import CoursePage, LessonPage
 
 MAX_STATEMENT_BYTES = 64 * 1024
+# H5P.SingleChoiceSet counts an answer when it is chosen but reports it (the child
+# ``answered`` statement) only after its reveal animation, ~1.3 s later; a learner who presses
+# 次の問題へ at once on the last question makes the player send the set's ``completed`` first.
+# An answer arriving this soon after its set's try finished, to a question that try has no
+# answer for, belongs to that try (it is scored again).
+LATE_ANSWER_SECONDS = 120
 VERB_PREFIX = "http://adlnet.gov/expapi/verbs/"
 ALLOWED_VERBS = frozenset(
     {
@@ -205,8 +212,15 @@ def learner_actor(user: User) -> dict:
     }
 
 
-def _open_attempt(user: User, lesson: LessonPage, activity: LessonActivity) -> Attempt:
-    """Return the learner's open attempt, starting one if allowed by the attempt limit."""
+def _open_attempt(
+    user: User, lesson: LessonPage, activity: LessonActivity, *, late_question: str = ""
+) -> Attempt:
+    """Return the learner's open attempt, starting one if allowed by the attempt limit.
+
+    ``late_question``: the subContentId of a set's question answered now. If the last try
+    finished moments ago without an answer to it, the answer belongs to that try (see
+    LATE_ANSWER_SECONDS) and that attempt is returned, finished.
+    """
     # Lock the learner's own row: two statements arriving together could otherwise both
     # start attempt 1 and one would fail on the unique constraint. One learner's statements
     # are few, so serialising them costs nothing.
@@ -216,6 +230,15 @@ def _open_attempt(user: User, lesson: LessonPage, activity: LessonActivity) -> A
     )
     last = attempts.order_by("-number").first()
     if last is not None and last.finished_at is None:
+        return last
+    if (
+        last is not None
+        and late_question
+        and last.finished_at >= timezone.now() - dt.timedelta(seconds=LATE_ANSWER_SECONDS)
+        and not last.statements.filter(
+            top_level=False, verb="answered", object_id__endswith=f"?subContentId={late_question}"
+        ).exists()
+    ):
         return last
     course = lesson.course()
     count = last.number if last is not None else 0
@@ -322,7 +345,14 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
     sub_key = _sub_key(package, object_id) if sub_content else None
     check_max(package, score, top_level=top_level, sub_key=sub_key)
 
-    attempt = _open_attempt(user, lesson, activity)
+    late_question = ""
+    if (
+        sub_key is not None
+        and verb == "answered"
+        and content_types.is_set(package.answer_key.get("key"))
+    ):
+        late_question = object_id.partition("?subContentId=")[2]
+    attempt = _open_attempt(user, lesson, activity, late_question=late_question)
     verdict = server_score(
         package, raw, score, top_level=top_level, sub_key=sub_key, attempt=attempt
     )
@@ -359,4 +389,23 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
         attempt.save()
         # The next try starts fresh: the player's saved state belongs to the open attempt.
         ActivityState.objects.filter(user=user, lesson=lesson, package=activity.package).delete()
+    elif attempt.finished_at is not None:
+        _rescore_finished_set(attempt, package, course)
     return statement
+
+
+def _rescore_finished_set(attempt: Attempt, package: H5PPackage, course: CoursePage | None) -> None:
+    """A question's answer arrived after its set's try finished: score the try again."""
+    finisher = (
+        attempt.statements.filter(top_level=True, score_raw__isnull=False).order_by("-pk").first()
+    )
+    if finisher is None:
+        return
+    value = content_types.set_score(package.answer_key["key"], _child_scores(attempt))
+    value = min(value, finisher.score_max)
+    scaled = value / finisher.score_max
+    passed = completion.attempt_passes(finisher.verb, scaled, course, scored=True)
+    finisher.score_raw, finisher.scaled, finisher.success = value, scaled, passed
+    finisher.save(update_fields=["score_raw", "scaled", "success"])
+    attempt.score_raw, attempt.scaled, attempt.passed = value, scaled, passed
+    attempt.save(update_fields=["score_raw", "scaled", "passed"])

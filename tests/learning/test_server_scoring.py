@@ -8,11 +8,13 @@ from the answers sent, the browser's claims being kept beside the server's verdi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.completion import evaluate_course, mark_lesson_read
 from learning.h5p.content_types import VERIFIED, analyse
@@ -247,3 +249,36 @@ def test_state_save_without_launch_is_refused(client, learner, certified):
     )
     assert response.status_code == 403 and response.json()["code"] == "launch_missing"
     assert not ActivityState.objects.exists()
+
+
+def test_a_sets_last_answer_arriving_after_its_completed_still_counts(client, learner):
+    """H5P.SingleChoiceSet reports an answer ~1.3 s after it counts it: 次の問題へ pressed at
+    once on the last question sends the set's ``completed`` before that question's answer."""
+    quiz = package("single-choice-set.h5p", title="確認テスト")
+    page = lesson(course("c", pass_mark=100), "l1", [h5p_block(quiz)])
+    client.force_login(learner)
+    *children, top = single_choice_set_run(quiz, correct=3)
+    for data in [*children[:-1], top]:
+        response = post_statement(client, page, quiz, data)
+    assert response.json()["passed"] is False  # 2 of 3 so far
+    late = post_statement(client, page, quiz, children[-1])
+    assert late.json()["passed"] is True and late.json()["lesson_complete"] is True
+    attempt = Attempt.objects.get()
+    assert (attempt.score_raw, attempt.passed) == (3, True)
+    assert XapiStatement.objects.get(top_level=True).score_raw == 3
+    # The next try's first answer (a question the finished try has) starts attempt 2.
+    post_statement(client, page, quiz, children[0])
+    assert Attempt.objects.count() == 2
+
+
+def test_a_late_answer_only_counts_within_moments(client, learner):
+    quiz = package("single-choice-set.h5p", title="確認テスト")
+    page = lesson(course("c", pass_mark=100), "l1", [h5p_block(quiz)])
+    client.force_login(learner)
+    *children, top = single_choice_set_run(quiz, correct=3)
+    for data in [*children[:-1], top]:
+        post_statement(client, page, quiz, data)
+    Attempt.objects.update(finished_at=timezone.now() - dt.timedelta(minutes=5))
+    post_statement(client, page, quiz, children[-1])
+    assert Attempt.objects.count() == 2
+    assert Attempt.objects.get(number=1).score_raw == 2
