@@ -16,7 +16,6 @@ content, every other top-level folder is a library whose name matches ``^[\\w0-9
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 import stat
@@ -28,6 +27,8 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from base.inputs import InputError, load_json
 
 # H5P core's allow-lists. H5P core 1.27 (h5p-php-library h5p.classes.php,
 # ``H5PCore::$defaultContentWhitelist`` and ``$defaultLibraryWhitelistExtras``; the same values as
@@ -51,6 +52,10 @@ DEPENDENCY_KINDS = ("preloadedDependencies", "dynamicDependencies", "editorDepen
 # Editor libraries are never run by the player: record them when available, never require them.
 REQUIRED_DEPENDENCY_KINDS = ("preloadedDependencies", "dynamicDependencies")
 
+# Nesting allowed in h5p.json, content.json and library.json: real content nests a few dozen
+# levels (Interactive Book > Course Presentation > Question Set > ...); Python's parser
+# recurses, so the bound keeps far below its limit.
+MAX_JSON_DEPTH = 200
 CHUNK_SIZE = 64 * 1024
 # A member needs at least this many bytes before its compression ratio counts: small files of
 # repeated characters compress extremely well and are harmless.
@@ -323,9 +328,11 @@ class _Budget:
 
 
 def _parse_json(data: bytes, entry: str) -> Any:
+    """Parse a package's JSON through base.inputs, depth-bounded: 5,000 nested brackets made
+    json.loads raise RecursionError. NaN, NUL and lone surrogates are refused too."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
+        return load_json(data.decode("utf-8-sig"), max_depth=MAX_JSON_DEPTH)
+    except (UnicodeDecodeError, InputError) as exc:
         raise H5PValidationError("bad_json", entry) from exc
 
 
