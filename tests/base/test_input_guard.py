@@ -204,6 +204,24 @@ def test_web_booking_with_nul_in_the_name_books_nothing(client):
     assert not Registration.objects.exists()
 
 
+def test_surrogate_encoded_in_a_form_or_query_never_answers_5xx(client):
+    """%ED%A0%80 is U+D800 encoded as if it were UTF-8; Django reads it as replacement
+    characters, so it cannot reach the database as a lone surrogate (only JSON can carry one).
+    """
+    session = make_session()
+    body = (
+        "name=%ED%A0%80&name_kana=%E3%81%82&phone=03-3981-1234&age_band=75-79"
+        "&area=%E9%A7%92%E8%BE%BC&device=android&consent=on&form_token=t2"
+    )
+    response = client.post(
+        f"/classes/{session.pk}/book/", body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code < 500
+    assert all("\ud800" not in name for name in Registration.objects.values_list("name", flat=True))
+    assert client.get("/api/sessions?area=%ED%A0%80").status_code == 200
+    assert client.get("/classes/booking/%ED%A0%80/").status_code < 500
+
+
 @pytest.mark.parametrize(
     "path", ["/classes/cancel/", "/classes/booking/ACEFGH/"], ids=["cancel", "lookup"]
 )
