@@ -158,9 +158,18 @@ class VenueImportReport:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name): UTF-8 with or without BOM, else CP932."""
+    """Return (text, encoding name): UTF-8 with or without BOM, else CP932.
+
+    A file with a NUL byte is unreadable: UTF-16 and binary files are full of them, and
+    PostgreSQL cannot store NUL in a name (in UTF-8 and CP932 the byte means only U+0000).
+    """
+    if b"\x00" in data:
+        raise VenueImportError("unreadable")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+        try:
+            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
+        except UnicodeDecodeError as exc:  # a BOM, then something else than UTF-8
+            raise VenueImportError("unreadable") from exc
     for encoding, label in (("utf-8", "UTF-8"), ("cp932", "CP932")):
         try:
             return data.decode(encoding), label
