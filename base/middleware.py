@@ -49,7 +49,9 @@ logger = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 
 error_messages = {
-    "too_many_fields": _("送信された項目が多すぎます。 / The request has too many fields."),
+    "too_many_fields": _(
+        "送信された項目またはファイルが多すぎます。 / The request has too many fields or files."
+    ),
     "bad_request": _("送信された内容を読み取れません。 / The request could not be read."),
     "not_found": _("お探しのものは見つかりません。 / Not found."),
     "method_not_allowed": _(
@@ -129,16 +131,23 @@ class InputGuardMiddleware:
 
     def check(self, request: HttpRequest) -> None:
         """Raise Refusal for the first problem found: text, then an unknown API path, then body."""
-        _drop_unusable_cookies(request)
-        _check_names(request.path_info, *_pairs(request.GET.lists()))
-        if request.path_info.startswith(API_PREFIX) and not _is_api_route(request.path_info):
-            raise Refusal(404, "not_found")
-        self.check_body(request)
-        if request.method == "POST":
-            # Uploaded files' own names need no check: Django drops unprintable characters.
-            _check_names(*_pairs(request.POST.lists()), *request.FILES.keys())
+        try:
+            _drop_unusable_cookies(request)
+            _check_names(request.path_info, *_pairs(request.GET.lists()))
+            if request.path_info.startswith(API_PREFIX) and not _is_api_route(request.path_info):
+                raise Refusal(404, "not_found")
+            self.read_body(request)
+            if request.method == "POST":
+                # Uploaded files' own names need no check: Django drops unprintable characters.
+                _check_names(*_pairs(request.POST.lists()), *request.FILES.keys())
+        except RequestDataTooBig as exc:
+            raise Refusal(413, "too_large") from exc
+        except (TooManyFieldsSent, TooManyFilesSent) as exc:
+            raise Refusal(400, "too_many_fields") from exc
+        except (MultiPartParserError, UnreadablePostError, BadRequest, SuspiciousOperation) as exc:
+            raise Refusal(400, "bad_request") from exc
 
-    def check_body(self, request: HttpRequest) -> None:
+    def read_body(self, request: HttpRequest) -> None:
         """Read the body within DATA_UPLOAD_MAX_MEMORY_SIZE, and the form fields it holds."""
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
@@ -148,24 +157,12 @@ class InputGuardMiddleware:
         multipart = request.content_type == "multipart/form-data"
         if limit is not None and length > limit and not multipart:
             raise Refusal(413, "too_large")
-        try:
-            if not multipart or (limit is None or length <= limit):
-                # Read now, within the limit, so a view may still use request.body after the
-                # form is parsed (a large multipart upload is parsed from the stream instead).
-                request.body  # noqa: B018
-            if request.method == "POST" and request.content_type in FORM_TYPES:
-                request.POST  # noqa: B018
-        except RequestDataTooBig as exc:
-            raise Refusal(413, "too_large") from exc
-        except (TooManyFieldsSent, TooManyFilesSent) as exc:
-            raise Refusal(400, "too_many_fields") from exc
-        except (
-            MultiPartParserError,
-            UnreadablePostError,
-            BadRequest,
-            SuspiciousOperation,
-        ) as exc:
-            raise Refusal(400, "bad_request") from exc
+        if not multipart or limit is None or length <= limit:
+            # Read now, within the limit, so a view may still use request.body after the form
+            # is parsed (a larger multipart upload is parsed from the stream instead).
+            request.body  # noqa: B018
+        if request.method == "POST" and request.content_type in FORM_TYPES:
+            request.POST  # noqa: B018
 
     # --- Answers ----------------------------------------------------------------------------
 

@@ -248,9 +248,11 @@ def test_nul_in_the_name_of_a_file_field_is_refused(client):
 def test_too_many_fields_is_400_with_a_message(client, settings):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
     data = "&".join(f"f{i}=1" for i in range(20))
+    message = str(guard_messages["too_many_fields"])
     for path, as_json in (("/classes/cancel/", False), ("/api/bookings/ACEFGH/cancel", True)):
         response = client.post(path, data, content_type="application/x-www-form-urlencoded")
-        message = str(guard_messages["too_many_fields"])
+        assert_refused(response, 400, "too_many_fields", message, as_json=as_json)
+        response = client.get(f"{path}?{data}")
         assert_refused(response, 400, "too_many_fields", message, as_json=as_json)
 
 
