@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PATH_SEPARATOR, Department, User
 from accounts.roles import GROUP_NAMES, Role
+from base.inputs import is_clean_text
 
 # progress(stage, done, total); stage is "validate" or "write".
 ProgressCallback = Callable[[str, int, int], None]
@@ -223,7 +224,7 @@ def parse_roster(
     """
     data = source if isinstance(source, str | bytes) else source.read()
     if isinstance(data, str):
-        text, encoding = data, "utf-8"
+        text, encoding = _checked_text(data), "utf-8"
     else:
         text, encoding = _decode(bytes(data))
     header, records = _read_records(text)
@@ -264,12 +265,18 @@ def _decode(data: bytes) -> tuple[str, str]:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        # Old DOS tools end files with Ctrl-Z.
-        text = text.rstrip("\x1a")
-        if _CONTROL_RE.search(text):
-            raise RosterError("unreadable")
-        return text, label
+        return _checked_text(text), label
     raise RosterError("unreadable")
+
+
+def _checked_text(text: str) -> str:
+    """Refuse text no roster holds, given as bytes or already decoded: control characters
+    (NUL included) and lone surrogates, which no database column can store."""
+    # Old DOS tools end files with Ctrl-Z.
+    text = text.rstrip("\x1a")
+    if _CONTROL_RE.search(text) or not is_clean_text(text):
+        raise RosterError("unreadable")
+    return text
 
 
 def _read_records(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
