@@ -410,3 +410,23 @@ class SkillCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration.reference} {self.phase} {self.unit_id}"
+
+
+class PhoneBookingLock(models.Model):
+    """One row per phone number that has booked online: what a booking locks to count that
+    number's bookings (``classes.services``), so the per-number cap holds under concurrency
+    even for a number's first bookings, when it has no booking rows to lock yet.
+
+    Holds a keyed hash of the number, not the number itself.
+    """
+
+    phone_hash = models.CharField(max_length=64, unique=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = _("電話番号ごとの申込ロック")
+        verbose_name_plural = _("電話番号ごとの申込ロック")
+
+    def __str__(self) -> str:
+        return self.phone_hash[:8]

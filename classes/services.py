@@ -21,12 +21,14 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from classes.models import (
     Attendance,
     ClassSeries,
     ClassSession,
+    PhoneBookingLock,
     PhoneCall,
     Registration,
     Room,
@@ -347,16 +349,12 @@ def _check_phone_cap(digits: str) -> None:
     if limit <= 0:
         return
     # Two bookings of one number on different sessions hold different target locks. Locking
-    # the number's live bookings (in pk order, so never a deadlock) makes the second wait for
-    # the first to commit and then count it; with none yet, at most one extra can slip in.
-    list(
-        Registration.objects.select_for_update()
-        .filter(
-            phone=digits, status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED]
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
+    # the number's own row makes the second wait for the first to commit and then count it,
+    # also for a number's first bookings (no booking rows yet to lock). The row is made once;
+    # get_or_create falls back to reading it when a parallel first booking made it.
+    phone_hash = salted_hmac("classes.phone-booking-lock", digits).hexdigest()
+    PhoneBookingLock.objects.get_or_create(phone_hash=phone_hash)
+    PhoneBookingLock.objects.select_for_update().get(phone_hash=phone_hash)
     if active_registrations_of_phone(digits).count() >= limit:
         raise BookingError("too_many_bookings", limit=limit)
 

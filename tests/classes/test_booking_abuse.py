@@ -515,3 +515,31 @@ def test_parallel_bookings_of_one_number_on_different_sessions_respect_the_cap(s
     refused = [r for r in results if isinstance(r, BookingError)]
     assert [r.code for r in refused] == ["too_many_bookings"] * 9
     assert Registration.objects.filter(phone="09055550000").count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_first_bookings_of_a_new_number_respect_the_cap(settings):
+    """A number with no booking yet has no rows to lock: the per-number lock row makes ten
+    simultaneous first bookings on ten sessions still stop at the cap."""
+    settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = 3
+    phone = "090-5555-0001"
+    sessions = [make_session(days=10 + i) for i in range(10)]
+    barrier = threading.Barrier(len(sessions))
+
+    def book(i: int):
+        try:
+            barrier.wait()
+            return allocate_seat(sessions[i], booking(30 + i, phone=phone), channel="api")
+        except BookingError as exc:
+            return exc
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
+        results = list(pool.map(book, range(len(sessions))))
+
+    refused = [r for r in results if isinstance(r, BookingError)]
+    assert [r.code for r in refused] == ["too_many_bookings"] * 7
+    assert Registration.objects.filter(phone="09055550001").count() == 3
