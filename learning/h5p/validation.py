@@ -56,6 +56,9 @@ REQUIRED_DEPENDENCY_KINDS = ("preloadedDependencies", "dynamicDependencies")
 # levels (Interactive Book > Course Presentation > Question Set > ...); Python's parser
 # recurses, so the bound keeps far below its limit.
 MAX_JSON_DEPTH = 200
+# Levels of libraries depending on libraries: real content needs fewer than ten; the resolver
+# recurses, and 1,500 chained libraries raised RecursionError.
+MAX_DEPENDENCY_DEPTH = 50
 CHUNK_SIZE = 64 * 1024
 # A member needs at least this many bytes before its compression ratio counts: small files of
 # repeated characters compress extremely well and are harmless.
@@ -159,6 +162,10 @@ error_messages: dict[str, tuple[Any, str]] = {
     "missing_library": (
         _("必要なライブラリ %(entry)s がパッケージにもサーバーにもありません。"),
         "The required library %(entry)s is neither in the package nor on the server.",
+    ),
+    "dependency_depth": (
+        _("ライブラリの依存関係が深すぎます（%(entry)s、%(limit)s 段まで）。"),
+        "Libraries depend on each other too deeply (%(entry)s, at most %(limit)s levels).",
     ),
 }
 
@@ -458,6 +465,10 @@ def _resolve(
     def visit(key: LibraryKey, required: bool, path: tuple[LibraryKey, ...]) -> None:
         if key in seen or key in path:
             return
+        if len(path) >= MAX_DEPENDENCY_DEPTH:
+            raise H5PValidationError(
+                "dependency_depth", library_key_text(key), limit=MAX_DEPENDENCY_DEPTH
+            )
         data = library_json(key)
         if data is None:
             if required:

@@ -22,7 +22,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from learning.h5p.storage import import_package, library_dir
-from learning.h5p.validation import H5PValidationError, validate_package
+from learning.h5p.validation import MAX_DEPENDENCY_DEPTH, H5PValidationError, validate_package
 from tests.learning.h5p_support import GREETING, stored_files
 
 pytestmark = pytest.mark.django_db
@@ -253,3 +253,53 @@ def test_deeply_nested_content_json_is_refused_not_a_recursion_error():
 
     assert info.value.code == "bad_json"
     assert info.value.entry == "content/content.json"
+
+
+def library_chain(length: int, back_edge: int | None = None) -> bytes:
+    """A package whose main library L0 needs L1, which needs L2 ... (and maybe one earlier)."""
+
+    def dependency(index: int) -> dict:
+        return {"machineName": f"L{index}", "majorVersion": 1, "minorVersion": 0}
+
+    h5p_json = {
+        "title": "chain",
+        "mainLibrary": "L0",
+        "language": "ja",
+        "preloadedDependencies": [dependency(0)],
+    }
+    entries = [("h5p.json", json.dumps(h5p_json).encode()), ("content/content.json", b"{}")]
+    for index in range(length):
+        library = {
+            "title": f"L{index}",
+            "machineName": f"L{index}",
+            "majorVersion": 1,
+            "minorVersion": 0,
+            "patchVersion": 0,
+        }
+        needs = [dependency(index + 1)] if index + 1 < length else []
+        if back_edge is not None and index == length - 1:
+            needs.append(dependency(back_edge % length))  # a cycle
+        library["preloadedDependencies"] = needs
+        entries.append((f"L{index}/library.json", json.dumps(library).encode()))
+    return build_zip(entries, None)
+
+
+@hypothesis_settings(max_examples=10, deadline=None, derandomize=True)
+# Hypothesis raises the recursion limit by a few thousand frames while a test runs, so the
+# long chains here are longer than the 1,500 that failed outside it.
+@given(st.integers(1, 60) | st.integers(3500, 4500), st.none() | st.integers(0, 4500))
+def test_chains_of_libraries_are_resolved_or_refused_with_a_message(length, back_edge):
+    package = accepted_or_refused(library_chain(length, back_edge))
+
+    if package is not None:
+        assert len(package.dependencies) == length
+
+
+def test_a_chain_deeper_than_the_limit_is_refused_not_a_recursion_error():
+    # 1,500 libraries each needing the next made the resolver raise RecursionError.
+    assert len(validate_package(io.BytesIO(library_chain(MAX_DEPENDENCY_DEPTH))).dependencies) == (
+        MAX_DEPENDENCY_DEPTH
+    )
+    with pytest.raises(H5PValidationError) as info:
+        validate_package(io.BytesIO(library_chain(1500)))
+    assert info.value.code == "dependency_depth"
