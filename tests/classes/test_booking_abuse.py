@@ -487,30 +487,36 @@ def test_staff_menu_and_dashboard_lead_to_the_suspicious_page(counter_client):
     assert "1 組" in html
 
 
-@pytest.mark.postgres
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
-@pytest.mark.django_db(transaction=True)
-def test_parallel_bookings_of_one_number_on_different_sessions_respect_the_cap(settings):
-    """Each booking locks its own session; the number's bookings are locked too, so the cap
-    holds when ten sessions are booked for one number at the same moment."""
-    settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = 3
-    phone = "090-5555-0000"
-    for n in range(1, 3):
-        allocate_seat(make_session(days=2 + n), booking(n, phone=phone), channel="web")
+def _book_ten_sessions_at_once(phone: str, first_person: int) -> list:
+    """Book ten sessions for one phone number from ten threads released together."""
     sessions = [make_session(days=10 + i) for i in range(10)]
     barrier = threading.Barrier(len(sessions))
 
     def book(i: int):
         try:
             barrier.wait()
-            return allocate_seat(sessions[i], booking(10 + i, phone=phone), channel="api")
+            return allocate_seat(sessions[i], booking(first_person + i, phone=phone), channel="api")
         except BookingError as exc:
             return exc
         finally:
             connections.close_all()
 
     with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        results = list(pool.map(book, range(len(sessions))))
+        return list(pool.map(book, range(len(sessions))))
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
+@pytest.mark.django_db(transaction=True)
+def test_parallel_bookings_of_one_number_on_different_sessions_respect_the_cap(settings):
+    """Each booking locks its own session; the number's lock row is locked too, so the cap
+    holds when ten sessions are booked for one number at the same moment."""
+    settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = 3
+    phone = "090-5555-0000"
+    for n in range(1, 3):
+        allocate_seat(make_session(days=2 + n), booking(n, phone=phone), channel="web")
+
+    results = _book_ten_sessions_at_once(phone, first_person=10)
 
     refused = [r for r in results if isinstance(r, BookingError)]
     assert [r.code for r in refused] == ["too_many_bookings"] * 9
@@ -521,24 +527,11 @@ def test_parallel_bookings_of_one_number_on_different_sessions_respect_the_cap(s
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL (set DATABASE_URL)")
 @pytest.mark.django_db(transaction=True)
 def test_parallel_first_bookings_of_a_new_number_respect_the_cap(settings):
-    """A number with no booking yet has no rows to lock: the per-number lock row makes ten
+    """A number with no booking yet has no booking rows to lock: its lock row makes ten
     simultaneous first bookings on ten sessions still stop at the cap."""
     settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = 3
-    phone = "090-5555-0001"
-    sessions = [make_session(days=10 + i) for i in range(10)]
-    barrier = threading.Barrier(len(sessions))
 
-    def book(i: int):
-        try:
-            barrier.wait()
-            return allocate_seat(sessions[i], booking(30 + i, phone=phone), channel="api")
-        except BookingError as exc:
-            return exc
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=len(sessions)) as pool:
-        results = list(pool.map(book, range(len(sessions))))
+    results = _book_ten_sessions_at_once("090-5555-0001", first_person=30)
 
     refused = [r for r in results if isinstance(r, BookingError)]
     assert [r.code for r in refused] == ["too_many_bookings"] * 7
