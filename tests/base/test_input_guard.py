@@ -49,7 +49,6 @@ DEEP_OBJECT = '{"a":' * 2000 + "1" + "}" * 2000
 @pytest.fixture(autouse=True)
 def clear_rate_limits(settings):
     """Rate-limit counters of earlier tests must not answer 429 here."""
-    settings.API_BOOKING_RATE_LIMIT = "1000/m"
     settings.CLASSES_BOOKING_RATE_LIMIT = "1000/m"
     settings.CLASSES_LOOKUP_RATE_LIMIT = "1000/m"
     cache.clear()
