@@ -26,9 +26,9 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from base import ratelimit
 from base.audit import log_action
 from base.net import client_ip
-from classes import ratelimit
 from classes.models import ClassSession, Registration
 from classes.services import (
     RESIDENT_CHANNELS,

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from base.inputs import InputError, load_json
 from base.middleware import json_errors
-from classes.ratelimit import hit, parse_rate
+from base.ratelimit import hit, parse_rate
 from courses.models import LessonPage
 from learning import completion, player
 from learning.activities import IRI_PREFIX, activity_iri, split_object_id

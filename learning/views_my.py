@@ -14,11 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
+from wagtail import hooks
 
 from accounts.roles import Role, has_role
 from base.net import client_ip
+from base.ratelimit import hit, parse_rate
 from base.site import ward_name
-from classes.ratelimit import hit, parse_rate
 from learning.certificates import (
     build_certificate_pdf,
     certificate_content,
@@ -32,7 +33,6 @@ from learning.certificates import (
 from learning.fiscal import local_date
 from learning.models import CourseCompletion
 from learning.my_learning import learner_overview
-from learning.training import learner_requirements
 
 # Look-ups of the public verification page per client IP, found or not, so codes cannot be
 # enumerated (setting CERTIFICATE_VERIFY_RATE_LIMIT, e.g. "30/10m").
@@ -42,18 +42,20 @@ MAX_SHOWN_CODE = 32
 
 @method_decorator(never_cache, name="dispatch")
 class MyLearningView(LoginRequiredMixin, TemplateView):
-    """The learner's own page: courses in progress (with 続きから), completions, certificates."""
+    """The learner's own page: courses in progress (with 続きから), completions, certificates.
+
+    Other apps add sections above them through the ``my_learning_sections`` Wagtail hook: a
+    function of the request returning HTML, or an empty string for nothing (the training app's
+    必修研修 section is one), so learning imports none of them.
+    """
 
     template_name = "learning/my_learning.html"
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
-        user = self.request.user
-        context["overview"] = learner_overview(user)
-        context["requirements"] = learner_requirements(user)
-        context["sees_training_report"] = (
-            has_role(user, Role.ADMIN) or user.managed_departments.exists()
-        )
+        context["overview"] = learner_overview(self.request.user)
+        sections = (section(self.request) for section in hooks.get_hooks("my_learning_sections"))
+        context["sections"] = [html for html in sections if html]
         return context
 
 

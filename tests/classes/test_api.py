@@ -17,7 +17,8 @@ from django.utils import timezone
 from accounts.models import ApiToken
 from accounts.roles import Role
 from accounts.tokens import authenticate_token, hash_secret, issue_token
-from classes import ratelimit, services
+from base import ratelimit
+from classes import services
 from classes.models import Attendance, ClassSeries, ClassSession, Registration
 from classes.services import allocate_seat, error_messages
 from tests.classes.factories import booking, make_series, make_session, make_venue

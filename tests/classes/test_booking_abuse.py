@@ -42,7 +42,7 @@ FORM = {
 def one_window(monkeypatch):
     """Every request of a test falls in one rate-limit window."""
     cache.clear()
-    monkeypatch.setattr("classes.ratelimit._now", lambda: 1_800_000_000.0)
+    monkeypatch.setattr("base.ratelimit._now", lambda: 1_800_000_000.0)
     yield
     cache.clear()
 

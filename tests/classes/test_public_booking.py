@@ -519,7 +519,7 @@ def test_cancel_page_prefills_the_reference(client):
 @pytest.fixture
 def frozen_clock(monkeypatch):
     """Keep every lookup in one rate-limit window, wherever the test starts."""
-    monkeypatch.setattr("classes.ratelimit._now", lambda: 1_800_000_000.0)
+    monkeypatch.setattr("base.ratelimit._now", lambda: 1_800_000_000.0)
 
 
 def test_lookups_are_rate_limited_per_address(client, settings, frozen_clock):
