@@ -112,3 +112,72 @@ def new_context(
             [{"name": cookie.key, "value": cookie.value, "url": base_url, "httpOnly": True}]
         )
     return context
+
+
+# The accessibility audit (tests/gates/test_accessibility.py and the pages audited with data).
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+LARGEST_TEXT_SIZE = "xlarge"
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    targets: v.nodes.map(n => n.target.join(' ')),
+  }));
+}"""
+
+# Elements whose right edge lies beyond the viewport, deepest first, for the failure message.
+WIDE_ELEMENTS = """() => {
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const right = el.getBoundingClientRect().right;
+    if (right > width + 1 && !el.querySelector('*')) {
+      const cls = [...el.classList].map(c => '.' + c).join('');
+      wide.push(`${el.tagName.toLowerCase()}${cls} (right edge ${Math.round(right)}px)`);
+    }
+  }
+  return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
+}"""
+
+
+def axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE_PATH))
+    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}\n    {v['helpUrl']}\n"
+        + "\n".join(f"    at {target}" for target in v["targets"][:8])
+        for v in violations
+    ]
+
+
+def reflow_problems(page, base_url: str) -> list[str]:
+    problems = []
+    for size in (None, LARGEST_TEXT_SIZE):
+        if size is not None:
+            page.context.add_cookies(
+                [{"name": settings.TEXT_SIZE_COOKIE, "value": size, "url": base_url}]
+            )
+            page.reload()
+        layout = page.evaluate(WIDE_ELEMENTS)
+        if layout["scrollWidth"] > layout["width"]:
+            problems.append(
+                f"reflow (WCAG 1.4.10), text size {size or 'standard'}: the page is "
+                f"{layout['scrollWidth']} px wide in a {layout['width']} px window; "
+                f"wide: {', '.join(layout['wide']) or '?'}"
+            )
+    return problems
+
+
+def audit(page, base_url: str) -> list[str]:
+    """Audit the loaded page at desktop width, then at 320 px; return what is wrong."""
+    problems = [f"[desktop] {problem}" for problem in axe_violations(page)]
+    page.set_viewport_size(NARROW)
+    page.reload()
+    problems += [f"[320px] {problem}" for problem in axe_violations(page)]
+    problems += [f"[320px] {problem}" for problem in reflow_problems(page, base_url)]
+    return problems
+
+
+def report(what: str, problems: list[str]) -> str:
+    return f"{what}: {len(problems)} accessibility problem(s)\n  " + "\n  ".join(problems)

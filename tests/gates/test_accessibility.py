@@ -12,82 +12,15 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from django.conf import settings
 
-from tests.browser.support import AXE_PATH, NARROW, new_context
+from tests.browser.support import audit, axe_violations, new_context, report
 from tests.conftest import TEST_PASSWORD
 from tests.gates.matrix import load_rows
 from tests.gates.support import concrete_page_models, live_page_of
 
 pytestmark = pytest.mark.browser
 
-WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-LARGEST_TEXT_SIZE = "xlarge"
 AUDITED_ROWS = [row for row in load_rows() if row.axe]
-
-RUN_AXE = """async (tags) => {
-  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
-  return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
-    targets: v.nodes.map(n => n.target.join(' ')),
-  }));
-}"""
-
-# Elements whose right edge lies beyond the viewport, deepest first, for the failure message.
-WIDE_ELEMENTS = """() => {
-  const width = document.documentElement.clientWidth;
-  const wide = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const right = el.getBoundingClientRect().right;
-    if (right > width + 1 && !el.querySelector('*')) {
-      const cls = [...el.classList].map(c => '.' + c).join('');
-      wide.push(`${el.tagName.toLowerCase()}${cls} (right edge ${Math.round(right)}px)`);
-    }
-  }
-  return {scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5)};
-}"""
-
-
-def _axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE_PATH))
-    violations = page.evaluate(RUN_AXE, WCAG_TAGS)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}\n    {v['helpUrl']}\n"
-        + "\n".join(f"    at {target}" for target in v["targets"][:8])
-        for v in violations
-    ]
-
-
-def _reflow_problems(page, base_url: str) -> list[str]:
-    problems = []
-    for size in (None, LARGEST_TEXT_SIZE):
-        if size is not None:
-            page.context.add_cookies(
-                [{"name": settings.TEXT_SIZE_COOKIE, "value": size, "url": base_url}]
-            )
-            page.reload()
-        layout = page.evaluate(WIDE_ELEMENTS)
-        if layout["scrollWidth"] > layout["width"]:
-            problems.append(
-                f"reflow (WCAG 1.4.10), text size {size or 'standard'}: the page is "
-                f"{layout['scrollWidth']} px wide in a {layout['width']} px window; "
-                f"wide: {', '.join(layout['wide']) or '?'}"
-            )
-    return problems
-
-
-def _audit(page, base_url: str) -> list[str]:
-    """Audit the loaded page at desktop width, then at 320 px; return what is wrong."""
-    problems = [f"[desktop] {problem}" for problem in _axe_violations(page)]
-    page.set_viewport_size(NARROW)
-    page.reload()
-    problems += [f"[320px] {problem}" for problem in _axe_violations(page)]
-    problems += [f"[320px] {problem}" for problem in _reflow_problems(page, base_url)]
-    return problems
-
-
-def _report(what: str, problems: list[str]) -> str:
-    return f"{what}: {len(problems)} accessibility problem(s)\n  " + "\n  ".join(problems)
 
 
 @pytest.mark.parametrize("row", AUDITED_ROWS, ids=[row.id for row in AUDITED_ROWS])
@@ -102,10 +35,10 @@ def test_route_is_accessible(row, chromium, live_server, visitor_users, site_pag
         assert urlsplit(page.url).path == urlsplit(row.sample_path).path, (
             f"{row.sample_path} as {row.axe} ended at {page.url}; audit a visitor who can see it."
         )
-        problems = _audit(page, live_server.url)
+        problems = audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{row.sample_path} as {row.axe}", problems)
+    assert not problems, report(f"{row.sample_path} as {row.axe}", problems)
 
 
 @pytest.mark.parametrize("model", concrete_page_models(), ids=lambda m: m._meta.label)
@@ -117,10 +50,10 @@ def test_page_type_is_accessible(model, chromium, live_server, site_pages):
         page = context.new_page()
         response = page.goto(instance.get_url())
         assert response.status == 200
-        problems = _audit(page, live_server.url)
+        problems = audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{model._meta.label} {instance.url}", problems)
+    assert not problems, report(f"{model._meta.label} {instance.url}", problems)
 
 
 def test_login_code_step_is_accessible(chromium, live_server, visitor_users, site_pages):
@@ -135,10 +68,10 @@ def test_login_code_step_is_accessible(chromium, live_server, visitor_users, sit
         with page.expect_navigation():
             page.locator("main form button[type=submit]").click()
         assert urlsplit(page.url).path == "/accounts/2fa/authenticate/"
-        problems = _audit(page, live_server.url)
+        problems = audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report("TOTP login step", problems)
+    assert not problems, report("TOTP login step", problems)
 
 
 # Error pages have no route of their own; each is reached here the way people reach it.
@@ -159,10 +92,10 @@ def test_error_page_is_accessible(
         page = context.new_page()
         response = page.goto(path)
         assert response.status == status
-        problems = _audit(page, live_server.url)
+        problems = audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(f"{status} page", problems)
+    assert not problems, report(f"{status} page", problems)
 
 
 def test_the_audit_finds_violations(chromium, live_server):
@@ -171,7 +104,7 @@ def test_the_audit_finds_violations(chromium, live_server):
     try:
         page = context.new_page()
         page.set_content('<html><body><img src="x.png"><a href="#"></a></body></html>')
-        found = {problem.split(" ", 1)[0] for problem in _axe_violations(page)}
+        found = {problem.split(" ", 1)[0] for problem in axe_violations(page)}
     finally:
         context.close()
     assert {"html-has-lang", "image-alt", "link-name"} <= found

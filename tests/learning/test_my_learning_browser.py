@@ -13,8 +13,7 @@ from django.utils import timezone
 
 from learning.fiscal import fiscal_year
 from learning.models import CourseCompletion, LessonProgress
-from tests.browser.support import new_context
-from tests.gates.test_accessibility import _audit, _report
+from tests.browser.support import audit, new_context, report
 from tests.learning.lesson_support import course, lesson
 
 pytestmark = pytest.mark.browser
@@ -66,10 +65,10 @@ def test_page_with_data_is_accessible(
         page = context.new_page()
         response = page.goto(path)
         assert response.status == status
-        problems = _audit(page, live_server.url)
+        problems = audit(page, live_server.url)
     finally:
         context.close()
-    assert not problems, _report(path, problems)
+    assert not problems, report(path, problems)
 
 
 def test_resume_link_opens_the_next_lesson(chromium, live_server, learner_with_history):

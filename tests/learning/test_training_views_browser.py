@@ -7,8 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.browser.support import new_context
-from tests.gates.test_accessibility import _audit, _report
+from tests.browser.support import audit, new_context, report
 from tests.learning.training_views_support import build_cohort, build_world
 
 pytestmark = pytest.mark.browser
@@ -42,11 +41,11 @@ def test_training_pages_with_data_are_accessible(chromium, live_server, world):
             page = context.new_page()
             response = page.goto(path)
             assert response.status == 200, f"{path} as {who}: {response.status}"
-            found = _audit(page, live_server.url)
+            found = audit(page, live_server.url)
         finally:
             context.close()
         if found:
-            problems.append(_report(f"{path} as {who}", found))
+            problems.append(report(f"{path} as {who}", found))
     assert not problems, "\n".join(problems)
 
 
