@@ -306,6 +306,11 @@ class PhoneCall(models.Model):
         PROMOTED = "promoted", _("キャンセル待ちから繰り上げ")
         REMINDER = "reminder", _("前日のお知らせ")
         SESSION_CANCELLED = "cancelled", _("開催中止のお知らせ")
+        BOOKED = "booked", _("申込受付のお知らせ")
+
+    class Cause(models.TextChoices):
+        NO_EMAIL = "no_email", _("メールアドレスなし")
+        MAIL_FAILED = "mail_failed", _("メールを送れなかった")
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="phone_calls"
@@ -314,6 +319,9 @@ class PhoneCall(models.Model):
         ClassSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.CharField(_("用件"), max_length=10, choices=Reason.choices)
+    cause = models.CharField(
+        _("電話する理由"), max_length=12, choices=Cause.choices, default=Cause.NO_EMAIL
+    )
     created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
     done_at = models.DateTimeField(_("連絡日時"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -346,7 +354,18 @@ class PhoneCall(models.Model):
 
 
 class Notification(models.Model):
-    """A record of each e-mail sent about a booking, so that no step is sent twice."""
+    """One e-mail about a booking, in the outbox: written ``pending`` in the transaction that
+    books, promotes or cancels, and sent by the worker (``classes.notifications``).
+
+    A failed send stays ``pending`` with ``next_attempt_at`` later; after
+    ``CLASSES_MAIL_MAX_ATTEMPTS`` failed tries it becomes ``failed`` and the person goes on
+    the 要電話連絡 list. The unique constraints keep each step to one row, so none is sent twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("送信待ち")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("送信できず")
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="notifications"
@@ -355,7 +374,15 @@ class Notification(models.Model):
         ClassSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(max_length=20)
-    sent_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("送信を試みた回数"), default=0)
+    # The exception's class and SMTP code only: never the address or the message text.
+    last_error = models.CharField(_("最後の送信エラー"), max_length=200, blank=True)
+    next_attempt_at = models.DateTimeField(_("次の送信"), null=True, blank=True)
 
     wagtail_reference_index_ignore = True
 

@@ -1,9 +1,23 @@
-"""Mail and phone-call worklist entries for bookings. Every mail is recorded once."""
+"""Telling people about their bookings: the mail outbox and the 要電話連絡 worklist.
+
+One rule (``notify``): someone with an e-mail address gets a mail, someone without goes on the
+phone list. The mail is a ``Notification`` row written ``pending`` in the same transaction as
+the change it reports (booking, promotion, session cancellation) or by the day-before job;
+sending happens after commit (``deliver``) and again from the worker (``send_pending_mails``,
+``manage.py send_class_mails``) for rows that are due.
+
+Retry policy: a failed send keeps the row pending, counts the attempt, records the error's
+class and SMTP code (never the address or server text) and waits
+``CLASSES_MAIL_RETRY_MINUTES`` × 2^(attempts − 1) before the next try. After
+``CLASSES_MAIL_MAX_ATTEMPTS`` tries the row becomes ``failed`` and the person goes on the
+phone list, with the cause "メールを送れなかった". A row is sent at most once.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import date, timedelta
+import smtplib
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -18,25 +32,168 @@ from classes.models import ClassSession, Notification, PhoneCall, Registration
 logger = logging.getLogger(__name__)
 
 MAIL_KINDS = ("booked", "promoted", "session_cancelled", "reminder")
+# What the phone call is about, per mail kind.
+CALL_REASONS = {
+    "booked": PhoneCall.Reason.BOOKED,
+    "promoted": PhoneCall.Reason.PROMOTED,
+    "session_cancelled": PhoneCall.Reason.SESSION_CANCELLED,
+    "reminder": PhoneCall.Reason.REMINDER,
+}
+# Without an address, these are phoned; a booking is confirmed in person (slip, screen).
+PHONED_WITHOUT_EMAIL = frozenset({"promoted", "session_cancelled", "reminder"})
 
 
-def send_booking_mail(registration_pk: int, kind: str, *, session_pk: int | None = None) -> bool:
-    """Send one kind of mail about a booking once; return whether it was sent now."""
+def max_attempts() -> int:
+    return max(1, int(getattr(settings, "CLASSES_MAIL_MAX_ATTEMPTS", 5)))
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait before the next try after ``attempts`` failed ones: doubling from the base."""
+    base = max(1, int(getattr(settings, "CLASSES_MAIL_RETRY_MINUTES", 10)))
+    return timedelta(minutes=base * 2 ** max(0, attempts - 1))
+
+
+# --- Recording (inside the caller's transaction) -----------------------------------------------
+
+
+def notify(
+    registration: Registration,
+    kind: str,
+    *,
+    session: ClassSession | None = None,
+    send_after_commit: bool = True,
+) -> str:
+    """Tell someone about their booking: queue a mail, or put them on the phone list.
+
+    Call it inside the transaction that makes the change. Returns "queued", "listed",
+    "already" (this step was recorded before) or "none" (nothing to do).
+    """
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
-    registration = (
-        Registration.objects.select_related("series", "session", "session__venue")
-        .filter(pk=registration_pk)
-        .first()
-    )
-    if registration is None or not registration.email:
-        return False
-    session = ClassSession.objects.select_related("venue").filter(pk=session_pk).first()
+    if registration.email:
+        note = queue_mail(registration, kind, session=session, send_after_commit=send_after_commit)
+        return "queued" if note else "already"
+    if kind not in PHONED_WITHOUT_EMAIL:
+        return "none"
+    created = add_to_call_list(registration, kind, session=session)
+    return "listed" if created else "already"
+
+
+def queue_mail(
+    registration: Registration,
+    kind: str,
+    *,
+    session: ClassSession | None = None,
+    send_after_commit: bool = True,
+) -> Notification | None:
+    """Write the pending row (once per step) and send it after commit; None if it exists."""
     try:
         with transaction.atomic():
-            Notification.objects.create(registration=registration, session=session, kind=kind)
+            note = Notification.objects.create(
+                registration=registration,
+                session=session,
+                kind=kind,
+                next_attempt_at=timezone.now(),
+            )
     except IntegrityError:
-        return False  # already sent
+        return None
+    if send_after_commit:
+        transaction.on_commit(lambda: _deliver_after_commit(note.pk))
+    return note
+
+
+def add_to_call_list(
+    registration: Registration,
+    kind: str,
+    *,
+    session: ClassSession | None = None,
+    cause: str = PhoneCall.Cause.NO_EMAIL,
+) -> bool:
+    """Put the person on the 要電話連絡 list for this step; False if already there."""
+    _call, created = PhoneCall.objects.get_or_create(
+        registration=registration,
+        session=session,
+        reason=CALL_REASONS[kind],
+        defaults={"cause": cause},
+    )
+    return created
+
+
+def _deliver_after_commit(notification_pk: int) -> None:
+    """Hand the row to the task backend; a failure here must not reach the booking request."""
+    from classes.tasks import deliver_mail
+
+    try:
+        deliver_mail.enqueue(notification_pk)
+    except Exception:  # the worker's next run picks the row up
+        logger.exception("Could not hand mail %s to the task backend.", notification_pk)
+
+
+# --- Sending (the worker) ---------------------------------------------------------------------
+
+
+def deliver(notification_pk: int, *, now: datetime | None = None) -> str:
+    """Send one pending mail if it is due: "sent", "retrying", "failed" or "skipped".
+
+    The row is locked while sending, so two workers never send it twice.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        note = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_pk, status=Notification.Status.PENDING)
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .first()
+        )
+        if note is None:
+            return "skipped"
+        registration = (
+            Registration.objects.select_related("series", "session", "session__venue")
+            .filter(pk=note.registration_id)
+            .first()
+        )
+        try:
+            if not registration.email:
+                raise _NoAddress
+            _send(note, registration)
+        except Exception as exc:
+            return _record_failure(note, registration, exc, now)
+        note.status = Notification.Status.SENT
+        note.sent_at = now
+        note.attempts += 1
+        note.last_error = ""
+        note.next_attempt_at = None
+        note.save(update_fields=["status", "sent_at", "attempts", "last_error", "next_attempt_at"])
+    return "sent"
+
+
+def send_pending_mails(*, now: datetime | None = None, limit: int = 500) -> dict:
+    """Send every pending mail that is due (the worker's periodic run)."""
+    now = now or timezone.now()
+    due = list(
+        Notification.objects.filter(status=Notification.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    for pk in due:
+        outcome = deliver(pk, now=now)
+        if outcome in counts:
+            counts[outcome] += 1
+    return counts
+
+
+class _NoAddress(Exception):
+    """The address was removed after the mail was queued."""
+
+
+def _send(note: Notification, registration: Registration) -> None:
+    session = (
+        ClassSession.objects.select_related("venue").filter(pk=note.session_id).first()
+        if note.session_id
+        else None
+    )
     context = {
         "registration": registration,
         "session": session or registration.session,
@@ -45,16 +202,57 @@ def send_booking_mail(registration_pk: int, kind: str, *, session_pk: int | None
     }
     # Residents read Japanese; the mail does not follow the language of whoever triggered it.
     with translation.override("ja"):
-        subject = render_to_string(f"classes/email/{kind}_subject.txt", context).strip()
-        body = render_to_string(f"classes/email/{kind}.txt", context)
+        subject = render_to_string(f"classes/email/{note.kind}_subject.txt", context).strip()
+        body = render_to_string(f"classes/email/{note.kind}.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [registration.email])
-    return True
+
+
+def _record_failure(
+    note: Notification, registration: Registration, exc: Exception, now: datetime
+) -> str:
+    note.attempts += 1
+    note.last_error = describe_error(exc)
+    last = note.attempts >= max_attempts() or isinstance(exc, _NoAddress)
+    if last:
+        note.status = Notification.Status.FAILED
+        note.next_attempt_at = None
+        add_to_call_list(
+            registration,
+            note.kind,
+            session=note.session if note.kind != "promoted" else registration.session,
+            cause=PhoneCall.Cause.MAIL_FAILED,
+        )
+    else:
+        note.next_attempt_at = now + retry_delay(note.attempts)
+    note.save(update_fields=["status", "attempts", "last_error", "next_attempt_at"])
+    logger.warning(
+        "Class mail %s (%s) failed, attempt %s: %s",
+        note.pk,
+        note.kind,
+        note.attempts,
+        note.last_error,
+    )
+    return "failed" if last else "retrying"
+
+
+def describe_error(exc: Exception) -> str:
+    """The error's class and SMTP code: server texts may quote the address, so never them."""
+    text = type(exc).__name__
+    code = getattr(exc, "smtp_code", None)
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = sorted({str(c) for c, _msg in exc.recipients.values()})
+        code = ",".join(codes) or None
+    return f"{text} {code}"[:200] if code else text[:200]
+
+
+# --- Day-before reminders ------------------------------------------------------------------------
 
 
 def send_day_before_reminders(day: date | None = None) -> dict:
     """Remind everyone booked on sessions that start on ``day`` (default: tomorrow).
 
-    E-mail where given; everyone else goes on the 要電話連絡 worklist. Idempotent.
+    E-mail where given; everyone else goes on the 要電話連絡 worklist. Idempotent: each
+    reminder is one outbox row, sent here and, if that fails, by the worker's next runs.
     """
     day = day or (timezone.localdate() + timedelta(days=1))
     sessions = ClassSession.objects.filter(
@@ -67,13 +265,12 @@ def send_day_before_reminders(day: date | None = None) -> dict:
             status=Registration.Status.CONFIRMED,
         )
         for registration in registrations:
-            if registration.email:
-                mailed += send_booking_mail(registration.pk, "reminder", session_pk=session.pk)
-            else:
-                _call, created = PhoneCall.objects.get_or_create(
-                    registration=registration, session=session, reason=PhoneCall.Reason.REMINDER
-                )
-                listed += created
+            outcome = notify(registration, "reminder", session=session, send_after_commit=False)
+            listed += outcome == "listed"
+        queued = Notification.objects.filter(
+            session=session, kind="reminder", status=Notification.Status.PENDING
+        ).values_list("pk", flat=True)
+        mailed += sum(deliver(pk) == "sent" for pk in list(queued))
     return {"day": day.isoformat(), "sessions": len(sessions), "mailed": mailed, "listed": listed}
 
 

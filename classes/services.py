@@ -3,7 +3,8 @@
 Every channel (public form, staff form, API) books through ``allocate_seat`` and cancels through
 ``cancel_registration``. Each takes a row lock on the session (or series) it books, counts and
 writes inside one durable transaction; on SQLite the ``IMMEDIATE`` transaction mode gives the
-same serialisation. Mail goes out after commit.
+same serialisation. Mails are queued in that transaction (``classes.notifications.notify``)
+and sent after commit.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from classes.models import (
     Room,
     Venue,
 )
+from classes.notifications import notify
 
 logger = logging.getLogger(__name__)
 
@@ -314,7 +316,7 @@ def allocate_seat(
                 created_by=created_by,
                 client_hash=client_hash,
             )
-            transaction.on_commit(lambda: _notify_booked(registration.pk))
+            notify(registration, "booked")
     except IntegrityError as exc:
         # Only reachable if the lock was bypassed; the constraints keep the data right.
         logger.warning("Booking refused by a constraint: %s", exc)
@@ -394,9 +396,6 @@ def cancel_registration(registration: Registration, *, by=None) -> Registration 
         current.save(update_fields=["status", "seat", "cancelled_at"])
         if freed_seat is not None:
             promoted = _promote_first_waiting(target, freed_seat)
-        if promoted is not None:
-            promoted_pk = promoted.pk
-            transaction.on_commit(lambda: _notify_promoted(promoted_pk))
     registration.refresh_from_db()
     return promoted
 
@@ -415,10 +414,7 @@ def _promote_first_waiting(target, seat: int) -> Registration | None:
     first.seat = seat
     first.promoted_at = timezone.now()
     first.save(update_fields=["status", "seat", "promoted_at"])
-    if not first.email:
-        PhoneCall.objects.get_or_create(
-            registration=first, session=first.session, reason=PhoneCall.Reason.PROMOTED
-        )
+    notify(first, "promoted", session=first.session)
     return first
 
 
@@ -484,28 +480,11 @@ def mark_call_done(call: PhoneCall, by=None, note: str = "") -> PhoneCall:
     return call
 
 
-# --- Notifications (after commit) -----------------------------------------------------------
-
-
-def _notify_booked(registration_pk: int) -> None:
-    from classes.tasks import send_booking_mail
-
-    send_booking_mail.enqueue(registration_pk, "booked")
-
-
-def _notify_promoted(registration_pk: int) -> None:
-    from classes.tasks import send_booking_mail
-
-    send_booking_mail.enqueue(registration_pk, "promoted")
-
-
 # --- Sessions ---------------------------------------------------------------------------
 
 
 def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
     """Cancel a session and tell everyone booked on it; returns how many were told."""
-    from classes.tasks import send_booking_mail
-
     with transaction.atomic(durable=True):
         locked = ClassSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_cancelled:
@@ -520,18 +499,7 @@ def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
             )
         )
         for registration in affected:
-            if not registration.email:
-                PhoneCall.objects.get_or_create(
-                    registration=registration,
-                    session=locked,
-                    reason=PhoneCall.Reason.SESSION_CANCELLED,
-                )
-        with_email = [r.pk for r in affected if r.email]
-        transaction.on_commit(
-            lambda: [
-                send_booking_mail.enqueue(pk, "session_cancelled", locked.pk) for pk in with_email
-            ]
-        )
+            notify(registration, "session_cancelled", session=locked)
     session.refresh_from_db()
     return len(affected)
 

@@ -1,4 +1,4 @@
-"""Background work for classes: mails about bookings, the day-before reminders."""
+"""Background work for classes: the mail outbox and the day-before reminders."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ from django_tasks import task
 
 
 @task()
-def send_booking_mail(registration_pk: int, kind: str, session_pk: int | None = None) -> bool:
-    from classes.notifications import send_booking_mail as send
+def deliver_mail(notification_pk: int) -> str:
+    """Send one queued mail (enqueued after the booking's transaction commits)."""
+    from classes.notifications import deliver
 
-    return send(registration_pk, kind, session_pk=session_pk)
+    return deliver(notification_pk)
+
+
+@task()
+def send_pending_mails() -> dict:
+    """Send every queued mail that is due, retries included (``manage.py send_class_mails``)."""
+    from classes.notifications import send_pending_mails as send
+
+    return send()
 
 
 @task()

@@ -371,3 +371,11 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
+# Class mails (outbox, classes.notifications): a failed send is tried again after
+# CLASSES_MAIL_RETRY_MINUTES, doubling each time; after CLASSES_MAIL_MAX_ATTEMPTS tries the
+# person goes on the 要電話連絡 list. `manage.py send_class_mails` sends what is due.
+CLASSES_MAIL_MAX_ATTEMPTS = env_int("CLASSES_MAIL_MAX_ATTEMPTS", 5)
+CLASSES_MAIL_RETRY_MINUTES = env_int("CLASSES_MAIL_RETRY_MINUTES", 10)
+# Check-in and attendance are accepted on the session's day only: from this many minutes
+# before the start until the end of that day (classes.services.check_attendance_window).
+CLASSES_CHECKIN_OPENS_MINUTES = env_int("CLASSES_CHECKIN_OPENS_MINUTES", 60)
