@@ -7,7 +7,6 @@ DATABASE_URL points at PostgreSQL (CI's second pass does).
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -93,15 +92,18 @@ def test_control_without_the_lock_the_race_happens(monkeypatch):
         return type(target).objects.select_related("series", "venue").get(pk=target.pk)
 
     original = services._lowest_free_seat
+    count = 20
+    counted = threading.Barrier(count, timeout=60)
 
-    def slow_lowest_free_seat(taken, capacity):
-        time.sleep(0.05)  # widen the window between counting and inserting
+    def lowest_free_seat_once_all_have_counted(taken, capacity):
+        # All bookings read the taken seats before any of them inserts: the race, every time.
+        counted.wait()
         return original(taken, capacity)
 
     monkeypatch.setattr(services, "_lock", no_lock)
-    monkeypatch.setattr(services, "_lowest_free_seat", slow_lowest_free_seat)
+    monkeypatch.setattr(services, "_lowest_free_seat", lowest_free_seat_once_all_have_counted)
     session = make_session(capacity=CAPACITY)
-    results = _book_in_parallel(session, 20)
+    results = _book_in_parallel(session, count)
 
     errors = [r for r in results if isinstance(r, BookingError)]
     # Without the lock, concurrent bookings collide on seat numbers ...
