@@ -103,8 +103,17 @@ def new_context(
     viewport: dict[str, int] = DESKTOP,
     reauthenticated: bool = False,
 ):
-    """Open a Japanese-language browser context, signed in as ``user`` when one is given."""
+    """Open a Japanese-language browser context, signed in as ``user`` when one is given.
+
+    The context keeps the requests its pages have sent and not yet seen answered, for
+    :func:`close_when_quiet`.
+    """
     context = browser.new_context(base_url=base_url, locale="ja-JP", viewport=viewport)
+    pending: set = set()
+    context.on("request", lambda request: pending.add(request))
+    context.on("requestfinished", lambda request: pending.discard(request))
+    context.on("requestfailed", lambda request: pending.discard(request))
+    context.pending_requests = pending
     if user is not None:
         client = sign_in(Client(), user, reauthenticated=reauthenticated)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -112,6 +121,24 @@ def new_context(
             [{"name": cookie.key, "value": cookie.value, "url": base_url, "httpOnly": True}]
         )
     return context
+
+
+def close_when_quiet(context) -> None:
+    """Close ``context`` once nothing its pages sent can still reach the live server.
+
+    An H5P player posts statements and saves its state on timers of its own (2.5 s after a
+    statement); a request still on its way when the test ends would be written into the next
+    test's data after the flush. So new requests are refused from now on, each request already
+    sent is waited for until its answer has arrived, and only then is the context closed.
+    """
+    context.route("**/*", lambda route: route.abort())
+    pending = context.pending_requests
+    while pending:
+        request = pending.pop()
+        response = request.response()  # None once the request failed or was refused
+        if response is not None:
+            response.finished()
+    context.close()
 
 
 # The accessibility audit (tests/gates/test_accessibility.py and the pages audited with data).

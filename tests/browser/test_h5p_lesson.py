@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 from accounts.roles import Role
 from courses.choices import Audience
 from learning.models import ActivityState, Attempt, LessonProgress
-from tests.browser.support import new_context
+from tests.browser.support import close_when_quiet, new_context
 from tests.learning.lesson_support import course, h5p_block, lesson, package
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -73,12 +73,16 @@ def _answer(frame, answers: list[str]) -> None:
         choice.click()
 
 
-def _close(context, tab) -> None:
-    """Let the player's last messages and the page's POSTs finish before the database is
-    flushed: a statement still in flight would be written into the next test's data."""
-    tab.wait_for_timeout(3000)  # the player saves its state 2.5 s after a statement
-    tab.wait_for_load_state("networkidle")
-    context.close()
+def _state_saved_at(progress: int):
+    """Match the answer to the page's state save that holds question ``progress``."""
+
+    def matches(response) -> bool:
+        request = response.request
+        if request.method != "POST" or "/state/" not in request.url:
+            return False
+        return json.loads(request.post_data_json["state"]).get("progress") == progress
+
+    return matches
 
 
 def _open(chromium, origins, user, page):
@@ -118,7 +122,7 @@ def test_staff_pass_then_another_fails(chromium, origins, quiz_lesson, make_user
     assert attempt.passed and attempt.score_raw == 3 and attempt.score_max == 3
     assert LessonProgress.objects.get(user=learner, lesson=page).completed_at is not None
     assert tab.errors == []
-    _close(context, tab)
+    close_when_quiet(context)
 
     other = make_user(Role.STAFF)
     context, tab = _open(chromium, origins, other, page)
@@ -134,7 +138,7 @@ def test_staff_pass_then_another_fails(chromium, origins, quiz_lesson, make_user
     # Reloading shows the server's answer, not a fresh 未回答.
     tab.reload()
     expect(tab.locator("[data-h5p-status-text]")).to_have_text("不合格")
-    _close(context, tab)
+    close_when_quiet(context)
 
 
 def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_user):
@@ -143,20 +147,18 @@ def test_resume_where_the_learner_left_off(chromium, origins, quiz_lesson, make_
     learner = make_user(Role.STAFF)
     context, tab = _open(chromium, origins, learner, page)
     frame = _player(tab)
-    _answer(frame, RIGHT[:1])
-    expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
-    # The player saves its state again once the set has moved on to question 2.
-    for _ in range(40):
-        saved = ActivityState.objects.filter(user=learner, lesson=page).first()
-        if saved is not None and json.loads(saved.state).get("progress") == 1:
-            break
-        tab.wait_for_timeout(250)
-    else:
-        pytest.fail(f"no state saved at question 2: {saved and saved.state}")
+    # The player saves its state again once the set has moved on to question 2 (2.5 s after
+    # the answer): wait for the server's answer to that save.
+    with tab.expect_response(_state_saved_at(progress=1), timeout=20_000) as saved:
+        _answer(frame, RIGHT[:1])
+        expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
+    assert saved.value.status == 204
+    state = ActivityState.objects.get(user=learner, lesson=page).state
+    assert json.loads(state)["progress"] == 1
     tab.reload()
     frame = _player(tab)
     expect(_choice(frame, "Asia")).to_be_visible(timeout=10_000)
-    _close(context, tab)
+    close_when_quiet(context)
 
 
 def test_package_files_opened_directly_are_sandboxed(chromium, origins, quiz_lesson):
@@ -203,4 +205,4 @@ def test_opaque_sandbox_without_a_content_origin(
     expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
     assert Attempt.objects.get(user=learner, lesson=page, package=quiz).passed
     assert tab.errors == []
-    _close(context, tab)
+    close_when_quiet(context)

@@ -17,7 +17,7 @@ from accounts.roles import Role
 from courses.choices import Audience
 from learning.h5p.storage import import_package
 from learning.models import Attempt, XapiStatement
-from tests.browser.support import new_context
+from tests.browser.support import close_when_quiet, new_context
 from tests.learning.h5p_support import multi_choice_package
 from tests.learning.lesson_support import course, h5p_block, lesson
 
@@ -84,5 +84,4 @@ def test_multi_choice_is_scored_by_the_server(
     stored = XapiStatement.objects.get(user=learner, top_level=True, verb="answered")
     # What the real player sent agrees with the server's score.
     assert stored.reported_raw == stored.score_raw == score
-    tab.wait_for_timeout(3000)  # the player's last state save, before the database is flushed
-    context.close()
+    close_when_quiet(context)

@@ -17,9 +17,9 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from courses.models import LessonPage
-from learning.demo_h5p.build import CONTENT_SRC
+from demo.h5p.build import CONTENT_SRC
 from learning.models import Attempt, H5PPackage
-from tests.browser.support import new_context
+from tests.browser.support import close_when_quiet, new_context
 from tests.gates.support import ensure_home_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,11 +48,21 @@ def _open(chromium, app, user, slug):
     return context, tab, tab.frame_locator("iframe.h5p-activity__frame")
 
 
-def _close(context, tab) -> None:
-    """Let the player's last state save and POSTs finish before the database is flushed."""
-    tab.wait_for_timeout(3000)  # the player saves its state 2.5 s after a statement
-    tab.wait_for_load_state("networkidle")
-    context.close()
+def _answers_recorded(count: int):
+    """Match the server's answer to the ``count``-th question of a set the page posts."""
+    questions: set[str] = set()
+
+    def matches(response) -> bool:
+        request = response.request
+        if request.method != "POST" or "/xapi/" not in request.url or not response.ok:
+            return False
+        statement = request.post_data_json
+        object_id = statement["object"]["id"]
+        if statement["verb"]["id"].endswith("/answered") and "?subContentId=" in object_id:
+            questions.add(object_id)
+        return len(questions) == count
+
+    return matches
 
 
 def test_staff_pass_the_security_quiz_and_finish_the_lesson(chromium, demo, make_user):
@@ -60,31 +70,29 @@ def test_staff_pass_the_security_quiz_and_finish_the_lesson(chromium, demo, make
     questions = json.loads(source.read_text(encoding="utf-8"))["choices"]
     learner = make_user(Role.STAFF)
     context, tab, frame = _open(chromium, demo, learner, "s15")
-    for question in questions:
-        choice = frame.locator(
-            ".h5p-sc-current-slide .h5p-sc-alternative", has_text=question["answers"][0]
-        )
-        expect(choice).to_be_visible(timeout=20_000)
-        # The set slides to the next question; a click during the slide can be lost.
-        tab.wait_for_timeout(500)
-        choice.click()
-        expect(choice).to_have_class(re.compile("h5p-sc-selected"), timeout=10_000)
-        # autoContinue is off so that learners read the feedback at their own pace.
-        frame.get_by_role("button", name="次の問題へ").click()
-        expect(choice).to_be_hidden(timeout=10_000)
-    expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
-    expect(tab.locator("[data-lesson-complete]")).to_be_visible()
     # Pressing 次の問題へ at once on the last question makes the set report its total before
     # that question's answer (sent after its reveal animation); the server scores the answers,
-    # so the try reaches 5 of 5 when that last answer arrives (learning/xapi.py).
-    for _wait in range(40):
-        attempt = Attempt.objects.get(user=learner, package__title="情報セキュリティ 理解度テスト")
-        if attempt.score_raw == 5:
-            break
-        tab.wait_for_timeout(250)
+    # so the try reaches 5 of 5 when that last answer arrives (learning/xapi.py): wait for it.
+    with tab.expect_response(_answers_recorded(len(questions)), timeout=60_000):
+        for question in questions:
+            choice = frame.locator(
+                ".h5p-sc-current-slide .h5p-sc-alternative", has_text=question["answers"][0]
+            )
+            expect(choice).to_be_visible(timeout=20_000)
+            # A click while the set still slides to this question can be lost: wait until the
+            # slide has ended (the previous question's slide then stops being current).
+            expect(frame.locator(".h5p-sc-slide.h5p-sc-current-slide")).to_have_count(1)
+            choice.click()
+            expect(choice).to_have_class(re.compile("h5p-sc-selected"), timeout=10_000)
+            # autoContinue is off so that learners read the feedback at their own pace.
+            frame.get_by_role("button", name="次の問題へ").click()
+            expect(choice).to_be_hidden(timeout=10_000)
+        expect(tab.locator("[data-h5p-status-text]")).to_have_text("合格", timeout=20_000)
+        expect(tab.locator("[data-lesson-complete]")).to_be_visible()
+    attempt = Attempt.objects.get(user=learner, package__title="情報セキュリティ 理解度テスト")
     assert attempt.passed and (attempt.score_raw, attempt.score_max) == (5, 5)
     assert tab.errors == []
-    _close(context, tab)
+    close_when_quiet(context)
 
 
 def test_a_resident_answers_the_sms_true_false_wrongly_and_is_not_passed(chromium, demo, make_user):
@@ -100,4 +108,4 @@ def test_a_resident_answers_the_sms_true_false_wrongly_and_is_not_passed(chromiu
     attempt = Attempt.objects.get(user=learner, package=package)
     assert attempt.completed and not attempt.passed
     assert tab.errors == []
-    _close(context, tab)
+    close_when_quiet(context)
