@@ -61,6 +61,7 @@ STATUS_FOR_CODE = {
     "wrong_target": 409,
     "already_cancelled": 409,
     "not_confirmed": 409,
+    "not_session_day": 409,
     "not_found": 404,
     "not_on_session": 404,
     "busy": 503,

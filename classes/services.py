@@ -66,6 +66,9 @@ error_messages = {
     "already_cancelled": _("この申込はすでに取り消されています。"),
     "not_on_session": _("この受付番号は、この回の申込ではありません。"),
     "not_confirmed": _("この申込は予約が確定していません（キャンセル待ちまたは取消）。"),
+    "not_session_day": _(
+        "受付と出欠の記録は、この回の当日（開始の%(minutes)s分前から）だけできます。"
+    ),
     "busy": _("ただいま混み合っています。少し待ってからもう一度お試しください。"),
     "too_many_bookings": _(
         "この電話番号では、すでに%(limit)s件の申込があります。"
@@ -560,9 +563,28 @@ def create_series_sessions(
 # --- Attendance ---------------------------------------------------------------------------
 
 
+def check_attendance_window(session: ClassSession, *, now: datetime | None = None) -> None:
+    """Refuse check-in and attendance outside the session's day (``not_session_day``).
+
+    The one rule for web (trainer pages, QR check-in) and API: it opens
+    ``CLASSES_CHECKIN_OPENS_MINUTES`` before the start and closes at the end of the start's
+    local day.
+    """
+    now = now or timezone.now()
+    minutes = int(getattr(settings, "CLASSES_CHECKIN_OPENS_MINUTES", 60))
+    opens = session.starts_at - timedelta(minutes=minutes)
+    day = timezone.localdate(session.starts_at)
+    closes = datetime.combine(
+        day + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+    )
+    if not opens <= now < closes:
+        raise BookingError("not_session_day", minutes=minutes)
+
+
 def check_in(session: ClassSession, reference: str, *, by=None, now=None) -> Attendance:
     """Record arrival by reference code (QR scan or typed): 出席, or 遅刻 after 10 minutes."""
     now = now or timezone.now()
+    check_attendance_window(session, now=now)
     registration = (
         Registration.objects.filter(reference=normalise_reference(reference))
         .filter(Q(session=session) | Q(series=session.series_id, session__isnull=True))
@@ -591,10 +613,12 @@ def check_in(session: ClassSession, reference: str, *, by=None, now=None) -> Att
 
 
 def record_attendance(
-    session: ClassSession, registration: Registration, status: str, *, by=None
+    session: ClassSession, registration: Registration, status: str, *, by=None, now=None
 ) -> Attendance:
+    now = now or timezone.now()
     if status not in Attendance.Status.values:
         raise BookingError("choice_invalid")
+    check_attendance_window(session, now=now)
     if registration.session_id not in (None, session.pk) or (
         registration.series_id != session.series_id
     ):
@@ -602,7 +626,7 @@ def record_attendance(
     attendance, _created = Attendance.objects.update_or_create(
         registration=registration,
         session=session,
-        defaults={"status": status, "recorded_by": by, "checked_in_at": timezone.now()},
+        defaults={"status": status, "recorded_by": by, "checked_in_at": now},
     )
     return attendance
 

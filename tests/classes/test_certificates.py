@@ -38,7 +38,7 @@ def _series_of_four(**fields):
 
 def _attend(sessions, registration, *statuses):
     for session, status in zip(sessions, statuses, strict=False):
-        record_attendance(session, registration, status)
+        record_attendance(session, registration, status, now=session.starts_at)
 
 
 def test_three_of_four_with_75_percent_completes():
@@ -79,8 +79,8 @@ def test_session_by_session_bookings_of_one_person_add_up():
     sessions = [make_session(series, days=7 * (n + 1)) for n in range(4)]
     first = allocate_seat(sessions[0], booking(1), channel="web")
     second = allocate_seat(sessions[1], booking(1), channel="phone")
-    record_attendance(sessions[0], first, "present")
-    record_attendance(sessions[1], second, "present")
+    record_attendance(sessions[0], first, "present", now=sessions[0].starts_at)
+    record_attendance(sessions[1], second, "present", now=sessions[1].starts_at)
     assert completion_status(first).attended == 2
     assert completion_status(second).completed
 

@@ -35,7 +35,8 @@ def trainer_client(trainer) -> Client:
 
 @pytest.fixture
 def own_session(trainer):
-    session = make_session(capacity=2)
+    """Today's session, in half an hour: bookable, and check-in is open (the session's day)."""
+    session = make_session(capacity=2, starts_at=timezone.now() + timedelta(minutes=30))
     session.trainers.add(trainer)
     return session
 
