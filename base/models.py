@@ -58,6 +58,16 @@ class SiteSettings(BaseSiteSetting):
     class Meta:
         verbose_name = _("サイト設定")
 
+    @classmethod
+    def for_site(cls, site):
+        """Return the site's settings; until an admin saves them, the defaults, unsaved.
+
+        Wagtail's own ``for_site`` creates the row on the first page view: a GET never writes.
+        """
+        if site is None:
+            raise cls.DoesNotExist(f"{cls.__name__} does not exist for site None.")
+        return cls.base_queryset().filter(site=site).first() or cls(site=site)
+
 
 class AuditEntry(models.Model):
     """A record that someone looked at or changed personal data (written by ``base.audit``).

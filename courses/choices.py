@@ -1,10 +1,16 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.roles import Role
+
 
 class Audience(models.TextChoices):
     STAFF = "staff", _("職員向け")
     RESIDENT = "resident", _("区民向け")
+
+
+# Who may open the lessons of a staff course (and be recorded in them): any role.
+STAFF_COURSE_ROLES = tuple(Role)
 
 
 class Level(models.TextChoices):

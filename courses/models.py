@@ -14,8 +14,10 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from accounts.roles import has_role
 from courses.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
-from courses.choices import Audience, GradingMethod, Level
+from courses.choices import STAFF_COURSE_ROLES, Audience, GradingMethod, Level
+from courses.hooks import COURSE_PAGE_CONTEXT, LESSON_PAGE_CONTEXT, context_from_hooks
 
 
 class CurriculumUnit(models.Model):
@@ -176,13 +178,11 @@ class CoursePage(Page):
         return sum(lesson.estimated_minutes for lesson in self.lessons())
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from learning.progress import course_progress
-
         context = super().get_context(request, *args, **kwargs)
-        lessons = list(self.lessons())
-        context["lessons"] = lessons
+        context["lessons"] = list(self.lessons())
         context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
-        context["progress"] = course_progress(request.user, self, lessons)
+        # The learner's progress comes from learning, through a hook (courses/hooks.py).
+        context.update(context_from_hooks(COURSE_PAGE_CONTEXT, self, request, context))
         return context
 
 
@@ -233,9 +233,6 @@ class LessonPage(Page):
         Anyone may view and play resident lessons (only signed-in learners are recorded); the
         staff course page itself stays public in the catalogue.
         """
-        from accounts.roles import has_role
-        from learning.xapi import STAFF_COURSE_ROLES
-
         course = self.course()
         if course is not None and course.audience == Audience.STAFF:
             if not request.user.is_authenticated:
@@ -245,22 +242,20 @@ class LessonPage(Page):
         return super().serve(request, *args, **kwargs)
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
-        from learning import completion
-        from learning.player import lesson_players
-        from learning.xapi import may_take_lesson
-
         context = super().get_context(request, *args, **kwargs)
-        players = lesson_players(request, self)
-        learner = may_take_lesson(request.user, self)
         context.update(
             course=self.course(),
             previous_lesson=self.previous_lesson(),
             next_lesson=self.next_lesson(),
-            body_blocks=[(block, players.get(str(block.id))) for block in self.body],
-            learner=learner,
-            has_required_activities=completion.lesson_has_required_activities(self),
-            lesson_complete=learner and completion.evaluate_lesson(request.user, self),
+            # Visitors who are not recorded (and a site without learning) see these.
+            learner=False,
+            has_required_activities=False,
+            lesson_complete=False,
         )
+        # The learner's state and the H5P players come from learning (courses/hooks.py).
+        context.update(context_from_hooks(LESSON_PAGE_CONTEXT, self, request, context))
+        players = context.pop("block_players", {})
+        context["body_blocks"] = [(block, players.get(str(block.id))) for block in self.body]
         return context
 
 

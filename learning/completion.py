@@ -147,9 +147,37 @@ def required_activities(lesson: LessonPage) -> list[LessonActivity]:
 def evaluate_lesson(
     user: User, lesson: LessonPage, *, since: dt.datetime | None | object = ...
 ) -> bool:
-    """Return whether the lesson is complete for the learner, and record when it became so."""
+    """Return whether the lesson is complete for the learner, and record when it became so.
+
+    Called on the POSTs that can complete a lesson (xAPI statements, 読みました) and by
+    evaluate_course; a page that only shows the state uses lesson_is_complete.
+    """
     if since is ...:
         since = cycle_start(user, lesson.course())
+    complete, progress = _lesson_state(user, lesson, since)
+    stale = progress is None or progress.completed_at is None
+    if not stale and since is not None:
+        stale = progress.completed_at <= since
+    if complete and stale:
+        progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+        progress.completed_at = timezone.now()
+        progress.save(update_fields=["completed_at"])
+    return complete
+
+
+def lesson_is_complete(
+    user: User, lesson: LessonPage, *, since: dt.datetime | None | object = ...
+) -> bool:
+    """Return whether the lesson is complete for the learner, recording nothing (for GETs)."""
+    if since is ...:
+        since = cycle_start(user, lesson.course())
+    return _lesson_state(user, lesson, since)[0]
+
+
+def _lesson_state(
+    user: User, lesson: LessonPage, since: dt.datetime | None
+) -> tuple[bool, LessonProgress | None]:
+    """Return whether the lesson is complete in the cycle from ``since``, and the progress row."""
     activities = required_activities(lesson)
     progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
     if activities:
@@ -162,14 +190,7 @@ def evaluate_lesson(
             and progress.read_at is not None
             and (since is None or progress.read_at > since)
         )
-    stale = progress is None or progress.completed_at is None
-    if not stale and since is not None:
-        stale = progress.completed_at <= since
-    if complete and stale:
-        progress, _created = LessonProgress.objects.get_or_create(user=user, lesson=lesson)
-        progress.completed_at = timezone.now()
-        progress.save(update_fields=["completed_at"])
-    return complete
+    return complete, progress
 
 
 def evaluate_course(user: User, course: CoursePage) -> CourseCompletion | None:

@@ -6,10 +6,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.permissions import register_permission_policy
+from wagtail import hooks
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet, SnippetViewSetGroup
 
 from base.wagtail_hooks import ReadOnlyPermissionPolicy
+from courses.hooks import COURSE_PAGE_CONTEXT, LESSON_PAGE_CONTEXT
+from learning.course_pages import course_page_context, lesson_page_context
 from learning.forms import H5PRenameForm, H5PUploadForm
 from learning.h5p.storage import H5PStoreError, store_package
 from learning.models import (
@@ -193,3 +196,8 @@ class TrainingViewSetGroup(SnippetViewSetGroup):
 
 register_permission_policy(TrainingReminder, ReadOnlyPermissionPolicy(TrainingReminder))
 register_snippet(TrainingViewSetGroup)
+
+
+# The learner's part of the course and lesson pages (courses imports nothing of learning).
+hooks.register(COURSE_PAGE_CONTEXT, course_page_context)
+hooks.register(LESSON_PAGE_CONTEXT, lesson_page_context)

@@ -26,10 +26,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import Role, has_role
+from accounts.roles import has_role
 from base.inputs import InputError, load_json
 from base.inputs import error_messages as input_messages
-from courses.choices import Audience
+from courses.choices import STAFF_COURSE_ROLES, Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
 from learning.h5p import content_types
@@ -60,7 +60,6 @@ ALLOWED_VERBS = frozenset(
         "experienced",
     }
 )
-STAFF_COURSE_ROLES = tuple(Role)
 
 MESSAGES = {
     "not_allowed": _("このレッスンを受講できません。ログインしてください。"),
