@@ -78,12 +78,8 @@ def build(rng: random.Random) -> dict:
     from base.models import HomePage
     from courses.models import CourseIndexPage, CoursePage, LessonPage
     from learning.fiscal import fiscal_year, fiscal_year_span
-    from learning.models import (
-        CourseCompletion,
-        LessonProgress,
-        RequirementExemption,
-        TrainingRequirement,
-    )
+    from learning.models import CourseCompletion, LessonProgress
+    from training.models import RequirementExemption, TrainingRequirement
 
     sync_role_groups()
     tz = timezone.get_default_timezone()
@@ -287,8 +283,8 @@ def main() -> None:
             cursor.execute("ANALYZE")
 
         year = world["year"]
-        report = f"{reverse('learning:training_report')}?year={year}"
-        drill = reverse("learning:training_department", args=[world["division"].pk])
+        report = f"{reverse('training:report')}?year={year}"
+        drill = reverse("training:department", args=[world["division"].pk])
         drill = f"{drill}?year={year}&scope=all"
         admin, manager = Client(), Client()
         admin.force_login(world["admin"])
@@ -299,7 +295,8 @@ def main() -> None:
             "manager_department": measure(manager, drill, args.runs),
         }
         from accounts.models import Department, User
-        from learning.models import CourseCompletion, TrainingRequirement
+        from learning.models import CourseCompletion
+        from training.models import TrainingRequirement
 
         counts = {
             "staff": User.objects.filter(employee_number__isnull=False).count(),

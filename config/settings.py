@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "learning",
+    "training",
     "classes",
     "analytics",
     # Wagtail
@@ -322,7 +323,7 @@ CLASSES_SUSPICIOUS_DAYS = env_int("CLASSES_SUSPICIOUS_DAYS", 7)
 XAPI_RATE_LIMIT = env_str("XAPI_RATE_LIMIT", "120/m")
 CERTIFICATE_VERIFY_RATE_LIMIT = env_str("CERTIFICATE_VERIFY_RATE_LIMIT", "30/10m")
 TEXT_SIZE_COOKIE = "text_size"
-# Mandatory-training mails (learning.reminders): days before the due date to remind on,
+# Mandatory-training mails (training.reminders): days before the due date to remind on,
 # how often to remind while overdue, and the weekday of the managers' digest (0 = Monday).
 TRAINING_REMINDER_DAYS = env_str("TRAINING_REMINDER_DAYS", "14,3")
 TRAINING_OVERDUE_EVERY_DAYS = env_int("TRAINING_OVERDUE_EVERY_DAYS", 7)

@@ -29,6 +29,8 @@ urlpatterns = [
     path("staff/", include("accounts.urls")),
     path("staff/classes/", include("classes.urls_staff")),
     path("classes/", include("classes.urls")),
+    # Mandatory-training reports keep their addresses under /learning/training/ (training app).
+    path("learning/training/", include("training.urls")),
     path("learning/", include("learning.urls")),
     # Public certificate verification (the QR code on a 修了証 opens it); no login.
     path(

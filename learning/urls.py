@@ -1,6 +1,6 @@
 from django.urls import path
 
-from learning import views, views_my, views_training
+from learning import views, views_my
 
 app_name = "learning"
 
@@ -22,25 +22,5 @@ urlpatterns = [
         "certificates/<str:code>/pdf/",
         views_my.CertificatePdfView.as_view(),
         name="certificate_pdf",
-    ),
-    # Mandatory-training reports: admins and department managers (learning.views_training).
-    path("training/", views_training.ReportView.as_view(), name="training_report"),
-    path(
-        "training/departments/<int:pk>/",
-        views_training.DepartmentView.as_view(),
-        name="training_department",
-    ),
-    path("training/overdue/", views_training.OverdueView.as_view(), name="training_overdue"),
-    path("training/export/", views_training.ExportView.as_view(), name="training_export"),
-    path(
-        "training/people/<int:pk>/",
-        views_training.PersonHistoryView.as_view(),
-        name="training_person",
-    ),
-    path("training/cohorts/", views_training.CohortListView.as_view(), name="training_cohorts"),
-    path(
-        "training/cohorts/<int:pk>/",
-        views_training.CohortBoardView.as_view(),
-        name="training_cohort",
     ),
 ]

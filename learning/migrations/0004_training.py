@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import learning.models
+import accounts.roles
 import modelcluster.fields
 from django.conf import settings
 from django.db import migrations, models
@@ -218,7 +218,7 @@ class Migration(migrations.Migration):
                     "roles",
                     models.ManyToManyField(
                         blank=True,
-                        limit_choices_to=learning.models._role_group_choices,
+                        limit_choices_to=accounts.roles.role_group_choices,
                         related_name="training_requirements",
                         to="auth.group",
                         verbose_name="対象の役割",

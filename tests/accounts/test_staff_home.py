@@ -19,7 +19,7 @@ def _menu(client, user) -> str:
 
 
 def test_training_report_door_for_admins_and_department_managers_only(client, make_user):
-    report = reverse("learning:training_report")
+    report = reverse("training:report")
     my_learning = reverse("learning:my_learning")
 
     counter = make_user(Role.COUNTER, mfa=True)
@@ -35,7 +35,7 @@ def test_training_report_door_for_admins_and_department_managers_only(client, ma
 
 
 def test_my_learning_links_managers_to_their_report_even_without_requirements(client, make_user):
-    report = reverse("learning:training_report")
+    report = reverse("training:report")
     staff, manager = make_user(Role.STAFF), make_user(Role.STAFF)
     Department.objects.create(code="D2", name="区民ひろば課").managers.add(manager)
     client.force_login(staff)

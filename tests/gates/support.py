@@ -282,13 +282,8 @@ def ensure_training_samples() -> None:
     from accounts.models import Department, User
     from courses.models import CoursePage
     from learning.fiscal import fiscal_year
-    from learning.models import (
-        Cohort,
-        CohortCourse,
-        CohortMember,
-        CourseCompletion,
-        TrainingRequirement,
-    )
+    from learning.models import CourseCompletion
+    from training.models import Cohort, CohortCourse, CohortMember, TrainingRequirement
 
     ensure_page_tree()
     course = CoursePage.objects.live().order_by("path").first()

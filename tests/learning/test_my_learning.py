@@ -243,37 +243,3 @@ def test_learner_overview_reads_in_seven_queries(learner, django_assert_num_quer
         overview = learner_overview(learner)
         assert [item.course.pk for item in overview.in_progress] == [page.pk]
         assert overview.in_progress[0].resume.pk == pages[2].pk
-
-
-# --- The mandatory-training slot (filled by the training pages' include) ------------------
-
-
-@pytest.fixture
-def required_course(learner):
-    from learning.models import TrainingRequirement
-
-    page = course("must", title="必修の研修")
-    lesson(page, "m1")
-    requirement = TrainingRequirement.objects.create(
-        course=page,
-        due_rule=TrainingRequirement.DueRule.FIXED_DATE,
-        due_month=3,
-        due_day=31,
-    )
-    requirement.people.set([learner])
-    return page
-
-
-def test_requirements_are_shown_through_the_training_include(
-    client, settings, tmp_path, learner, required_course
-):
-    stub = tmp_path / "learning" / "includes" / "my_requirements.html"
-    stub.parent.mkdir(parents=True)
-    stub.write_text(
-        '<section id="req">{% for r in requirements %}[{{ r.course.title }}]{% endfor %}</section>',
-        encoding="utf-8",
-    )
-    settings.TEMPLATES = [
-        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
-    ]
-    assert "[必修の研修]" in _page(client, learner)

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from tests.browser.support import audit, new_context, report
-from tests.learning.training_views_support import build_cohort, build_world
+from tests.training.training_views_support import build_cohort, build_world
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +21,14 @@ def world(make_user, site_pages):
 
 
 def _paths(w: dict) -> list[tuple[str, str]]:
-    department = reverse("learning:training_department", args=[w["bureau"].pk])
+    department = reverse("training:department", args=[w["bureau"].pk])
     return [
-        ("admin", reverse("learning:training_report") + "?year=2026"),
+        ("admin", reverse("training:report") + "?year=2026"),
         ("bureau_manager", f"{department}?year=2026&scope=all"),
         ("bureau_manager", f"{department}?year=nonsense&status=overdue"),
-        ("bureau_manager", reverse("learning:training_overdue") + "?year=2026"),
-        ("bureau_manager", reverse("learning:training_person", args=[w["s2"].pk])),
-        ("admin", reverse("learning:training_cohort", args=[w["cohort"].pk])),
+        ("bureau_manager", reverse("training:overdue") + "?year=2026"),
+        ("bureau_manager", reverse("training:person", args=[w["s2"].pk])),
+        ("admin", reverse("training:cohort", args=[w["cohort"].pk])),
         ("s3", reverse("learning:my_learning")),
     ]
 

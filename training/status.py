@@ -1,0 +1,628 @@
+"""Mandatory training: who must take which course by when, and where each person stands.
+
+Everything here is set-based: a person's status is a SQL expression (``IN`` subqueries,
+``Subquery``, ``Case``), so a report over thousands of people is a handful of queries, never a
+loop.
+
+Audience (``audience``)
+    Active people only: leavers, whom the roster import deactivates, drop out of every figure.
+    The parts of a requirement's audience add up: *all staff* (anyone with an employee number,
+    and members of the role groups who are not from an outside organisation, i.e. not
+    partner-company trainers), the chosen *departments* (with the departments below them
+    when ``include_subdepartments``), members of the chosen *role* groups, and named *people*.
+    The audience is today's: there is no department history, so a report for a past fiscal
+    year lists the people in the audience now.
+
+Joining date
+    For someone in the audience through one of its departments, the day they joined their
+    current department (``User.department_since``; ``date_joined`` when it is unknown); for
+    everyone else the day their account was made (``date_joined``, Tokyo time). Someone who
+    moves department therefore gets a fresh due date for the new department's requirements
+    (also when moving between two departments of the same requirement). People who joined
+    after the end of a fiscal year are not in that year's cycle.
+
+Cycle and completion
+    ``annual``: the cycle is fiscal year Y (1 April – 31 March, ``learning.fiscal``) and a
+    completion counts when ``completion.fiscal_year == Y``, whenever it happened relative to
+    the joining date (a completion before joining the audience still counts in the same
+    cycle). ``once``: any completion up to the end of Y counts (a report for a past year does
+    not show later completions). The completion shown is the first one in the cycle.
+
+Due date (for cycle Y)
+    ``fixed_date``: the month/day inside the cycle's fiscal year (``date_in_fiscal_year``; for
+    ``once`` the fiscal year the requirement was created in), but never earlier than the
+    joining date plus ``due_days`` (30 when empty), so people who join late get time too.
+    ``days_after_joining``: ``once`` → joining + N days; ``annual`` → the later of the fiscal
+    year's start and the joining date, plus N days. (Not "the later of the start and
+    joining + N": that would make everyone who was already in the audience due on 1 April.)
+
+Status, first match wins
+    対象外 exempt (an exemption for Y or for every year) > 修了 completed > 期限超過 overdue
+    (today is after due date + ``grace_days``) > 受講中 in progress (an attempt started or a
+    lesson read on one of the course's lessons within the cycle) > 未着手 not started.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    F,
+    FloatField,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Greatest, TruncDate
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import PATH_SEPARATOR, Department, User
+from accounts.roles import GROUP_NAMES, Role, has_role
+from learning.fiscal import (
+    date_in_fiscal_year,
+    fiscal_year,
+    fiscal_year_dates,
+    fiscal_year_span,
+)
+from learning.models import (
+    Attempt,
+    CourseCompletion,
+    LessonProgress,
+)
+from training.models import Cohort, CohortCourse, RequirementExemption, TrainingRequirement
+
+if TYPE_CHECKING:
+    from courses.models import CoursePage
+
+# With a fixed due date, people who join the audience late get at least this many days.
+LATE_JOINER_DAYS = 30
+# How many fiscal years back the per-person history computes requirement statuses.
+HISTORY_YEARS = 6
+
+
+class Status(TextChoices):
+    NOT_STARTED = "not_started", _("未着手")
+    IN_PROGRESS = "in_progress", _("受講中")
+    COMPLETED = "completed", _("修了")
+    OVERDUE = "overdue", _("期限超過")
+    EXEMPT = "exempt", _("対象外")
+
+
+# Display order: what needs attention first.
+STATUS_ORDER = (
+    Status.OVERDUE,
+    Status.NOT_STARTED,
+    Status.IN_PROGRESS,
+    Status.COMPLETED,
+    Status.EXEMPT,
+)
+
+
+class AddDays(Func):
+    """``date + n days`` as a date; ``n`` is a whole number (value or expression)."""
+
+    output_field = DateField()
+    arity = 2
+
+    def as_sql(self, compiler, connection, **extra_context):
+        # PostgreSQL (and the SQL standard's date arithmetic): date + integer is a date.
+        return super().as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner=" + ", **extra_context
+        )
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template="date(%(expressions)s || ' days')",
+            arg_joiner=", ",
+            **extra_context,
+        )
+
+
+def _date(value: dt.date) -> Value:
+    return Value(value, output_field=DateField())
+
+
+# --- Audience --------------------------------------------------------------------------------
+
+
+def staff_filter() -> Q:
+    """Everyone counted as ward staff.
+
+    People with an employee number (the roster), and members of any role group (職員, 講師,
+    窓口, 管理者) who do not belong to an outside organisation (partner-company trainers).
+    """
+    in_role_group = User.groups.through.objects.filter(
+        group__name__in=list(GROUP_NAMES.values())
+    ).values("user_id")
+    return Q(employee_number__isnull=False) | (Q(pk__in=in_role_group) & Q(organisation=""))
+
+
+def _department_ids(requirement: TrainingRequirement) -> list[int]:
+    """The requirement's departments, with their subtrees when asked (one query at most)."""
+    chosen = list(requirement.departments.all())
+    if not chosen:
+        return []
+    if not requirement.include_subdepartments:
+        return [d.pk for d in chosen]
+    subtree = Q(pk__in=[d.pk for d in chosen])
+    for department in chosen:
+        subtree |= Q(path__startswith=department.path + PATH_SEPARATOR)
+    return list(Department.objects.filter(subtree).values_list("pk", flat=True))
+
+
+def _audience_filter(requirement: TrainingRequirement, department_ids: list[int]) -> Q:
+    parts = Q(pk__in=[])
+    if requirement.all_staff:
+        parts |= staff_filter()
+    if department_ids:
+        parts |= Q(department_id__in=department_ids)
+    parts |= Q(
+        pk__in=User.groups.through.objects.filter(
+            group_id__in=requirement.roles.through.objects.filter(
+                trainingrequirement_id=requirement.pk
+            ).values("group_id")
+        ).values("user_id")
+    )
+    parts |= Q(
+        pk__in=requirement.people.through.objects.filter(
+            trainingrequirement_id=requirement.pk
+        ).values("user_id")
+    )
+    return Q(is_active=True) & parts
+
+
+def audience(requirement: TrainingRequirement) -> QuerySet[User]:
+    """The active people the requirement applies to now."""
+    return User.objects.filter(_audience_filter(requirement, _department_ids(requirement)))
+
+
+# --- Status ----------------------------------------------------------------------------------
+
+
+def _joined_expression(department_ids: list[int]):
+    account_made = TruncDate("date_joined", output_field=DateField())
+    if not department_ids:
+        return account_made
+    return Case(
+        When(
+            department_id__in=department_ids,
+            then=Coalesce("department_since", account_made, output_field=DateField()),
+        ),
+        default=account_made,
+        output_field=DateField(),
+    )
+
+
+def due_date_expression(requirement: TrainingRequirement, year: int, joined):
+    """SQL for the due date in cycle ``year`` given the joining-date expression."""
+    rule = TrainingRequirement.DueRule
+    if requirement.due_rule == rule.FIXED_DATE:
+        anchor_year = year
+        if requirement.recurrence == TrainingRequirement.Recurrence.ONCE:
+            anchor_year = fiscal_year(requirement.created_at or timezone.now())
+        fixed = date_in_fiscal_year(anchor_year, requirement.due_month, requirement.due_day)
+        late = LATE_JOINER_DAYS if requirement.due_days is None else requirement.due_days
+        return Greatest(_date(fixed), AddDays(joined, Value(late)), output_field=DateField())
+    days = Value(requirement.due_days or 0)
+    if requirement.recurrence == TrainingRequirement.Recurrence.ANNUAL:
+        start, _end = fiscal_year_dates(year)
+        return AddDays(Greatest(_date(start), joined, output_field=DateField()), days)
+    return AddDays(joined, days)
+
+
+def _cycle_filter(requirement: TrainingRequirement, year: int, lookup: str) -> Q:
+    """Q for a datetime field ``lookup`` falling inside the requirement's cycle ``year``."""
+    start, end = fiscal_year_span(year)
+    if requirement.recurrence == TrainingRequirement.Recurrence.ANNUAL:
+        return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
+    return Q(**{f"{lookup}__lt": end})
+
+
+def _completions(requirement: TrainingRequirement, year: int) -> QuerySet[CourseCompletion]:
+    completions = CourseCompletion.objects.filter(course_id=requirement.course_id)
+    if requirement.recurrence == TrainingRequirement.Recurrence.ANNUAL:
+        return completions.filter(fiscal_year=year)
+    return completions.filter(fiscal_year__lte=year)
+
+
+def people_statuses(
+    requirement: TrainingRequirement,
+    fiscal_year: int,
+    *,
+    users: QuerySet[User] | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[User]:
+    """The requirement's audience (within ``users``) in one cycle, each person annotated.
+
+    Annotations: ``due_date``, ``status`` (a ``Status`` value), ``completed_at`` and
+    ``completion_score`` (the first completion in the cycle), ``exemption_reason``,
+    ``joined_on`` (the joining date the due date counts from). One SQL query.
+    """
+    today = today or timezone.localdate()
+    year = fiscal_year
+    department_ids = _department_ids(requirement)
+    base = users if users is not None else User.objects.all()
+    _start, last_day = fiscal_year_dates(year)
+    joined = _joined_expression(department_ids)
+
+    # Membership tests are uncorrelated ``pk IN (subquery)``: PostgreSQL hashes each subquery
+    # once, and estimates it so (correlated EXISTS inside CASE or OR is costed per row, which
+    # pushes the plan over the JIT threshold and triples the time). Only the shown values
+    # (first completion, exemption reason) are correlated subqueries.
+    completions = _completions(requirement, year)
+    first_completion = completions.filter(user_id=OuterRef("pk")).order_by("completed_at", "pk")
+    exemptions = RequirementExemption.objects.filter(requirement_id=requirement.pk).filter(
+        Q(fiscal_year=year) | Q(fiscal_year__isnull=True)
+    )
+    lessons = _lesson_ids(requirement.course)
+    attempts = Attempt.objects.filter(lesson_id__in=lessons).filter(
+        _cycle_filter(requirement, year, "started_at")
+    )
+    reading = LessonProgress.objects.filter(lesson_id__in=lessons).filter(
+        _cycle_filter(requirement, year, "read_at")
+    )
+    overdue_before = today - dt.timedelta(days=requirement.grace_days)
+
+    return (
+        base.filter(_audience_filter(requirement, department_ids))
+        .annotate(joined_on=joined)
+        .filter(joined_on__lte=last_day)
+        .annotate(due_date=due_date_expression(requirement, year, F("joined_on")))
+        .annotate(
+            completed_at=Subquery(first_completion.values("completed_at")[:1]),
+            completion_score=Subquery(
+                first_completion.values("score")[:1], output_field=FloatField()
+            ),
+            exemption_reason=Subquery(
+                exemptions.filter(user_id=OuterRef("pk"))
+                .order_by(F("fiscal_year").asc(nulls_last=True))
+                .values("reason")[:1],
+                output_field=TextField(),
+            ),
+            status=Case(
+                When(pk__in=exemptions.values("user_id"), then=Value(Status.EXEMPT.value)),
+                When(pk__in=completions.values("user_id"), then=Value(Status.COMPLETED.value)),
+                When(due_date__lt=overdue_before, then=Value(Status.OVERDUE.value)),
+                When(
+                    Q(pk__in=attempts.values("user_id")) | Q(pk__in=reading.values("user_id")),
+                    then=Value(Status.IN_PROGRESS.value),
+                ),
+                default=Value(Status.NOT_STARTED.value),
+                output_field=CharField(),
+            ),
+        )
+    )
+
+
+def _lesson_ids(course: CoursePage) -> QuerySet:
+    """A subquery of the course's lesson ids (its child pages), live or not."""
+    from courses.models import LessonPage
+
+    return LessonPage.objects.child_of(course).values("pk")
+
+
+# --- Department report -----------------------------------------------------------------------
+
+
+@dataclass
+class Counts:
+    total: int = 0
+    not_started: int = 0
+    in_progress: int = 0
+    completed: int = 0
+    overdue: int = 0
+    exempt: int = 0
+
+    @property
+    def required(self) -> int:
+        """People who must complete (everyone not exempt)."""
+        return self.total - self.exempt
+
+    @property
+    def percent(self) -> float | None:
+        """Completed as a percentage of those not exempt; None when nobody must complete."""
+        if self.required <= 0:
+            return None
+        return round(100 * self.completed / self.required, 1)
+
+    def add(self, status: str, count: int) -> None:
+        setattr(self, status, getattr(self, status) + count)
+        self.total += count
+
+    def merge(self, other: Counts) -> None:
+        for name in ("total", *(s.value for s in Status)):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class DepartmentRow:
+    """One department (``None``: people without one) with its subtree's counts.
+
+    ``counts`` follows the order of the requirements given; ``by_requirement`` is keyed by
+    requirement pk. ``depth`` is relative to the report's top departments (0).
+    """
+
+    department: Department | None
+    depth: int
+    counts: list[Counts] = field(default_factory=list)
+    by_requirement: dict[int, Counts] = field(default_factory=dict)
+
+
+def department_report(
+    requirements: Sequence[TrainingRequirement],
+    fiscal_year: int,
+    *,
+    root: Department | None = None,
+    within: QuerySet[Department] | None = None,
+    today: dt.date | None = None,
+) -> list[DepartmentRow]:
+    """Completion counts per department and requirement, each department's subtree rolled up.
+
+    ``root`` limits the report to one department and its subtree; ``within`` to a set of
+    departments (``visible_departments(viewer)`` for a manager). Queries: one for the
+    departments, and per requirement one for its departments and one aggregate grouped by
+    department and status; the roll-up runs in Python over departments, never over people.
+    """
+    departments_qs = Department.objects.all()
+    if root is not None:
+        departments_qs = departments_qs.filter(pk__in=root.subtree().values("pk"))
+    if within is not None:
+        departments_qs = departments_qs.filter(pk__in=within.values("pk"))
+    departments = list(departments_qs.order_by("path"))
+    by_pk = {d.pk: d for d in departments}
+    scoped = root is not None or within is not None
+    users = User.objects.filter(department_id__in=list(by_pk)) if scoped else User.objects.all()
+
+    own: dict[int | None, dict[int, Counts]] = {}
+    for requirement in requirements:
+        grouped = (
+            people_statuses(requirement, fiscal_year, users=users, today=today)
+            .order_by()
+            .values("department_id", "status")
+            .annotate(n=Count("pk"))
+        )
+        for row in grouped:
+            counts = own.setdefault(row["department_id"], {}).setdefault(requirement.pk, Counts())
+            counts.add(row["status"], row["n"])
+
+    # Roll up: deepest first, each department adds its subtree total to its parent.
+    totals: dict[int, dict[int, Counts]] = {pk: {} for pk in by_pk}
+    for pk, per_requirement in own.items():
+        if pk in totals:
+            for requirement_pk, counts in per_requirement.items():
+                totals[pk].setdefault(requirement_pk, Counts()).merge(counts)
+    for department in sorted(departments, key=lambda d: d.depth, reverse=True):
+        parent = department.parent_id
+        if parent in totals:
+            for requirement_pk, counts in totals[department.pk].items():
+                totals[parent].setdefault(requirement_pk, Counts()).merge(counts)
+
+    top_depth = min((d.depth for d in departments), default=0)
+    rows = []
+    for department in departments:
+        by_requirement = {r.pk: totals[department.pk].get(r.pk, Counts()) for r in requirements}
+        rows.append(
+            DepartmentRow(
+                department=department,
+                depth=department.depth - top_depth,
+                counts=[by_requirement[r.pk] for r in requirements],
+                by_requirement=by_requirement,
+            )
+        )
+    if not scoped and None in own:
+        by_requirement = {r.pk: own[None].get(r.pk, Counts()) for r in requirements}
+        rows.append(
+            DepartmentRow(
+                department=None,
+                depth=0,
+                counts=[by_requirement[r.pk] for r in requirements],
+                by_requirement=by_requirement,
+            )
+        )
+    return rows
+
+
+# --- Who sees what ---------------------------------------------------------------------------
+
+
+def visible_departments(user: User) -> QuerySet[Department]:
+    """Admins: every department; managers: theirs and those below; everyone else: none."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Department.objects.none()
+    if has_role(user, Role.ADMIN):
+        return Department.objects.all()
+    paths = list(user.managed_departments.values_list("path", flat=True))
+    if not paths:
+        return Department.objects.none()
+    subtree = Q()
+    for path in paths:
+        subtree |= Q(path=path) | Q(path__startswith=path + PATH_SEPARATOR)
+    return Department.objects.filter(subtree)
+
+
+def visible_people(user: User) -> QuerySet[User]:
+    """The people whose training the user may see: all (admins) or their departments' staff."""
+    if getattr(user, "is_authenticated", False) and user.is_active and has_role(user, Role.ADMIN):
+        return User.objects.all()
+    return User.objects.filter(department__in=visible_departments(user))
+
+
+# --- The learner's own requirements ----------------------------------------------------------
+
+
+@dataclass
+class LearnerRequirement:
+    requirement: TrainingRequirement
+    course: CoursePage
+    fiscal_year: int
+    due_date: dt.date
+    status: str
+    completed_at: dt.datetime | None
+    score: float | None
+    exemption_reason: str | None = None
+
+    @property
+    def status_label(self) -> str:
+        return Status(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        """Still to do (not completed, not exempt)."""
+        return self.status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.OVERDUE)
+
+
+def _active_requirements() -> QuerySet[TrainingRequirement]:
+    return (
+        TrainingRequirement.objects.filter(active=True)
+        .select_related("course")
+        .prefetch_related("departments")
+    )
+
+
+def requirement_statuses_for(
+    user: User,
+    year: int,
+    *,
+    requirements: Sequence[TrainingRequirement] | None = None,
+    today: dt.date | None = None,
+) -> list[LearnerRequirement]:
+    """The person's status for each requirement that applies to them in cycle ``year``."""
+    if requirements is None:
+        requirements = list(_active_requirements())
+    items = []
+    me = User.objects.filter(pk=user.pk)
+    for requirement in requirements:
+        row = (
+            people_statuses(requirement, year, users=me, today=today)
+            .values("due_date", "status", "completed_at", "completion_score", "exemption_reason")
+            .first()
+        )
+        if row is None:
+            continue
+        items.append(
+            LearnerRequirement(
+                requirement=requirement,
+                course=requirement.course,
+                fiscal_year=year,
+                due_date=row["due_date"],
+                status=row["status"],
+                completed_at=row["completed_at"],
+                score=row["completion_score"],
+                exemption_reason=row["exemption_reason"],
+            )
+        )
+    items.sort(key=lambda i: (STATUS_ORDER.index(Status(i.status)), i.due_date, i.requirement.pk))
+    return items
+
+
+def learner_requirements(user: User, *, today: dt.date | None = None) -> list[LearnerRequirement]:
+    """The requirements that apply to the person this fiscal year, what needs doing first."""
+    today = today or timezone.localdate()
+    return requirement_statuses_for(user, fiscal_year(today), today=today)
+
+
+# --- History ---------------------------------------------------------------------------------
+
+
+@dataclass
+class YearStatuses:
+    fiscal_year: int
+    requirements: list[LearnerRequirement]
+
+
+@dataclass
+class TrainingHistory:
+    completions: list[CourseCompletion]
+    years: list[YearStatuses]
+
+
+def training_history(user: User, *, today: dt.date | None = None) -> TrainingHistory:
+    """Every course completion (newest first) and the requirement statuses of recent years.
+
+    Statuses cover the fiscal years since the person's account was made, at most
+    ``HISTORY_YEARS`` back, newest first (one query per requirement and year).
+    """
+    today = today or timezone.localdate()
+    completions = list(
+        CourseCompletion.objects.filter(user=user)
+        .select_related("course")
+        .order_by("-completed_at", "-pk")
+    )
+    current = fiscal_year(today)
+    first = max(fiscal_year(user.date_joined), current - HISTORY_YEARS + 1)
+    requirements = list(_active_requirements())
+    years = [
+        YearStatuses(
+            year, requirement_statuses_for(user, year, requirements=requirements, today=today)
+        )
+        for year in range(current, first - 1, -1)
+    ]
+    return TrainingHistory(completions=completions, years=years)
+
+
+# --- 寺子屋ICT cohorts -----------------------------------------------------------------------
+
+
+@dataclass
+class CohortRow:
+    member: User
+    joined_on: dt.date | None
+    completed: list[dt.datetime | None]  # per step of the path, the first completion
+    position: int  # index of the first step not completed (== len(path) when all done)
+
+    @property
+    def done(self) -> int:
+        return sum(1 for c in self.completed if c is not None)
+
+    @property
+    def finished(self) -> bool:
+        return self.position >= len(self.completed)
+
+
+@dataclass
+class CohortBoard:
+    cohort: Cohort
+    steps: list[CohortCourse]
+    rows: list[CohortRow]
+
+
+def cohort_board(cohort: Cohort) -> CohortBoard:
+    """Each member's place on the cohort's path; any completion of a course counts. 3 queries."""
+    steps = list(cohort.path.select_related("course").order_by("sort_order", "pk"))
+    memberships = list(
+        cohort.memberships.select_related("user", "user__department").order_by(
+            "user__last_name_kana", "user__first_name_kana", "user__pk"
+        )
+    )
+    course_ids = [s.course_id for s in steps]
+    first_done = {
+        (row["user_id"], row["course_id"]): row["first"]
+        for row in CourseCompletion.objects.filter(
+            user_id__in=[m.user_id for m in memberships], course_id__in=course_ids
+        )
+        .values("user_id", "course_id")
+        .annotate(first=Min("completed_at"))
+    }
+    rows = []
+    for membership in memberships:
+        completed = [first_done.get((membership.user_id, c)) for c in course_ids]
+        position = next((i for i, c in enumerate(completed) if c is None), len(completed))
+        rows.append(CohortRow(membership.user, membership.joined_on, completed, position))
+    return CohortBoard(cohort=cohort, steps=steps, rows=rows)
