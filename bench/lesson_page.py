@@ -3,7 +3,7 @@
 Run with ``.venv/bin/python bench/lesson_page.py [--requests 50]``.
 
 It migrates a throwaway SQLite file (or the database in ``BENCH_DATABASE_URL``, created if
-missing), imports two demo H5P packages (learning/demo_h5p/dist) into a temporary media folder,
+missing), imports two demo H5P packages (demo/h5p/dist) into a temporary media folder,
 builds a staff course with one lesson holding both as required H5P blocks, signs a staff user in
 with Django's test client and renders the lesson page ``--requests`` times after a few warm-up
 requests, with DEBUG off as in production. It prints one JSON object: median and p95 server time
@@ -67,7 +67,7 @@ def build_lesson():
     from base.models import HomePage
     from courses.choices import Audience
     from courses.models import CourseIndexPage, CoursePage, LessonPage
-    from learning.demo_h5p import DIST
+    from demo.h5p import DIST
     from learning.h5p.storage import import_package
     from learning.models import H5PPackage, LessonActivity
 

@@ -5,7 +5,7 @@ Run with ``.venv/bin/python bench/xapi_ingest.py [--learners 50] [--runs 2] [--c
 1. Uses the PostgreSQL database in ``BENCH_DATABASE_URL`` (default
    ``postgres://postgres@127.0.0.1:5432/toshima_ict_bench``, created if missing; ``--fresh``
    drops it first), or a throwaway SQLite file when PostgreSQL cannot be reached, and migrates it.
-2. Imports the demo security quiz (learning/demo_h5p, a SingleChoiceSet with 5 questions) into a
+2. Imports the demo security quiz (demo/h5p, a SingleChoiceSet with 5 questions) into a
    temporary media folder, builds a staff course with one lesson holding it as a required
    activity, creates ``--learners`` staff learners and signs each in (a session row made by the
    test client's ``force_login``, its cookie copied) with a CSRF cookie and token.
@@ -99,7 +99,7 @@ def build_lesson(learners: int):
     from base.models import HomePage
     from courses.choices import Audience
     from courses.models import CourseIndexPage, CoursePage, LessonPage
-    from learning.demo_h5p import DIST
+    from demo.h5p import DIST
     from learning.h5p.storage import import_package
     from learning.models import H5PPackage
 
@@ -245,8 +245,8 @@ def main() -> None:
     from django.db import connection
     from django.middleware.csrf import _get_new_csrf_string
 
+    from demo.h5p import DIST
     from learning.activities import activity_iri
-    from learning.demo_h5p import DIST
     from learning.models import Attempt, LessonProgress, XapiStatement
     from learning.player import make_launch
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "training",
     "classes",
     "analytics",
+    # Demo content on top of everything (seed_demo); imported by no app.
+    "demo",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -117,6 +119,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
                 "base.context_processors.site_chrome",
+                "accounts.context_processors.staff_pages",
             ],
         },
     },

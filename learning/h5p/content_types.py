@@ -3,7 +3,7 @@
 For every main library (machine name) the registry says whether it is scored, how its maximum
 score follows from ``content.json`` and whether the server can re-score a statement from the
 answers it carries (``result.response``). Each rule below is a port of the content type's own
-JavaScript (the library versions in tests/fixtures/h5p and learning/demo_h5p; see
+JavaScript (the library versions in tests/fixtures/h5p and demo/h5p; see
 docs/h5p-scoring.md), so the server computes what the player would have computed from the same
 answers. Three scoring modes:
 

@@ -11,8 +11,8 @@ import pytest
 
 from accounts.roles import Role
 from courses.choices import Audience
+from demo.h5p import DIST
 from learning.activities import activity_iri
-from learning.demo_h5p import DIST
 from learning.h5p.storage import import_package
 from learning.models import Attempt, LessonProgress, XapiStatement
 from learning.player import make_launch

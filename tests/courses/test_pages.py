@@ -12,8 +12,8 @@ from wagtail.images.tests.utils import get_test_image_file
 
 from base.models import HomePage
 from courses.blocks import ImageBlock, StepBlock, VideoBlock
-from courses.demo import CATALOGUE_SLUG, SECURITY_SLUG
 from courses.models import CourseIndexPage, CoursePage, LessonPage
+from demo.courses import CATALOGUE_SLUG, SECURITY_SLUG
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from learning.demo_h5p import DIST
+from demo.h5p import DIST
 from learning.h5p.content_types import TRUSTED, UNSCORED, VERIFIED, analyse, analyse_package
 from tests.learning.h5p_support import FIXTURES
 

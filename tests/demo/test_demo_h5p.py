@@ -1,4 +1,4 @@
-"""The demo H5P packages (learning/demo_h5p) and how seed_demo places them in lessons."""
+"""The demo H5P packages (demo/h5p) and how seed_demo places them in lessons."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 
 from accounts.roles import Role
-from courses.demo import DEMO_ACTIVITIES, SECURITY_SLUG
 from courses.models import LessonPage
-from learning.demo_h5p import DIST, build
+from demo.courses import DEMO_ACTIVITIES, SECURITY_SLUG
+from demo.h5p import DIST, build
 from learning.h5p.validation import validate_package
 from learning.models import H5PLibrary, H5PPackage, LessonActivity
 
@@ -126,14 +126,14 @@ def test_seed_demo_leaves_a_lesson_an_editor_changed(capsys):
 def test_a_package_that_cannot_be_imported_is_reported_and_the_rest_loads(
     monkeypatch, tmp_path, capsys
 ):
-    import courses.demo
+    import demo.courses
 
     broken = tmp_path / "dist"
     broken.mkdir()
     for activity in DEMO_ACTIVITIES:
         (broken / activity.file).write_bytes((DIST / activity.file).read_bytes())
     (broken / "security-quiz.h5p").write_bytes(b"not a zip")
-    monkeypatch.setattr(courses.demo, "DIST", broken)
+    monkeypatch.setattr(demo.courses, "DIST", broken)
     call_command("seed_demo")
     err = capsys.readouterr().err
     assert "security-quiz.h5p" in err

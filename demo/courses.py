@@ -3,7 +3,7 @@
 Pages are found by slug under their parent and created only when missing, so an editor's
 changes to a seeded page survive the next run.
 
-The demo H5P activities (learning/demo_h5p/dist, our own Japanese content) are imported once,
+The demo H5P activities (demo/h5p/dist, our own Japanese content) are imported once,
 found again by title, and placed as required H5P blocks in a few lessons of both tracks. A lesson
 gets its activity only while it has no H5P block and no revision (nobody has edited it).
 """
@@ -20,8 +20,8 @@ from wagtail.models import Page
 
 from courses.choices import Audience, Level
 from courses.models import CourseIndexPage, CoursePage, CurriculumUnit, LessonPage
+from demo.h5p import DIST
 from learning.activities import H5P_BLOCK, h5p_blocks, sync_lesson_activities
-from learning.demo_h5p import DIST
 from learning.h5p.storage import H5PStoreError, import_package
 from learning.h5p.validation import H5PValidationError
 from learning.models import H5PPackage

@@ -1,4 +1,4 @@
-"""Build the demo H5P packages (learning/demo_h5p/dist/*.h5p) from learning/demo_h5p/src/.
+"""Build the demo H5P packages (demo/h5p/dist/*.h5p) from demo/h5p/src/.
 
 The sources are our own content (``src/content/<name>/h5p.json`` and ``content/content.json``,
 written in Japanese for this platform) and the H5P runtime libraries they need
@@ -10,9 +10,9 @@ library needs through ``preloadedDependencies`` and ``dynamicDependencies``; edi
 The zips are reproducible: entries in a fixed order with a fixed date and mode, so the same
 sources give the same entries and CRCs.
 
-    python learning/demo_h5p/build.py            # rebuild dist/*.h5p
-    python learning/demo_h5p/build.py --check    # exit 1 if dist/ is out of date
-    python learning/demo_h5p/build.py --import-libraries tests/fixtures/h5p/*.h5p
+    python demo/h5p/build.py            # rebuild dist/*.h5p
+    python demo/h5p/build.py --check    # exit 1 if dist/ is out of date
+    python demo/h5p/build.py --import-libraries tests/fixtures/h5p/*.h5p
         # (re)copy the runtime libraries the content needs from fixture packages
 
 No Django needed; the platform's validator checks the result in the tests.

@@ -4,9 +4,9 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.roles import Role, roles_of
-from base.management.commands.seed_demo import DEMO_USERS
 from classes.models import ClassSeries, ClassSession, Registration, Venue
 from courses.models import CourseIndexPage, CoursePage, CurriculumUnit, LessonPage
+from demo.management.commands.seed_demo import DEMO_USERS
 
 
 def _counts():

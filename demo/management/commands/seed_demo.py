@@ -22,8 +22,8 @@ from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
-from courses.demo import import_demo_packages, seed_course_pages
 from courses.models import CurriculumUnit
+from demo.courses import import_demo_packages, seed_course_pages
 
 # Demo only: documented in the README, printed by the command, never for production data.
 DEMO_USERS = [
