@@ -56,6 +56,7 @@ test-postgres: install-test
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache  # the import contracts: pyproject.toml, docs/architecture.md
 
 format: install
 	$(BIN)/ruff check --fix .
