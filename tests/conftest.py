@@ -20,6 +20,30 @@ VISITORS = ("anonymous", "resident", "staff", "trainer", "counter", "admin")
 TEST_PASSWORD = "correct-horse-battery-42"
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "nodb: touches no database (set at collection for tests with neither the django_db "
+        "mark nor a database fixture); make test-postgres deselects them, they ran on SQLite",
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that cannot reach a database ``nodb``.
+
+    pytest-django refuses database access to a test without the ``django_db`` mark or a
+    database fixture (``db``, ``transactional_db``, ``live_server`` and every fixture built on
+    them), so such a test behaves the same whichever database is configured: the PostgreSQL
+    pass need not run parsers, property tests and settings checks a second time.
+    """
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if item.get_closest_marker("django_db") is None and not (
+            fixtures & {"_django_db_helper", "live_server"}
+        ):
+            item.add_marker(pytest.mark.nodb)
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Tests create many users; PBKDF2 would spend seconds on their passwords."""
