@@ -71,7 +71,9 @@ class RosterImportView(View):
                     dry_run=True,
                 )
                 return self.render_preview(preview, checksum, options)
-            report = import_roster(parsed, **options)
+            report = import_roster(
+                parsed, **options, actor=request.user, request=request, source="admin"
+            )
         except RosterError as exc:
             return self.render(form, error=exc.message, row_errors=exc.errors)
         separator = pgettext("list separator", "、")

@@ -10,6 +10,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("アカウント")
 
     def ready(self) -> None:
+        from accounts import audit_labels  # noqa: F401  (registers the audit labels)
         from accounts.permissions import sync_role_groups
 
         # Run after every app's migrations, so the permissions of apps migrated later exist.

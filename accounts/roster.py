@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PATH_SEPARATOR, Department, User
 from accounts.roles import GROUP_NAMES, Role
+from base.audit import log_action
 from base.inputs import is_clean_text
 
 # progress(stage, done, total); stage is "validate" or "write".
@@ -200,6 +201,7 @@ class RosterImportReport:
     departments_updated: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    deactivated_users: list[User] = field(default_factory=list, repr=False)
 
     @property
     def skipped(self) -> int:
@@ -503,21 +505,64 @@ def import_roster(
     skip_invalid: bool = False,
     dry_run: bool = False,
     progress: ProgressCallback | None = None,
+    actor: User | None = None,
+    request=None,
+    source: str = "command",
 ) -> RosterImportReport:
     """Create and update the staff in ``parsed``; with ``dry_run`` only count what would change.
 
     Without ``skip_invalid`` any row error refuses the whole file (``RosterError`` with code
     ``invalid_rows``); with it the valid rows are imported and the errors are reported.
     ``deactivate_missing`` deactivates people with an employee number who are not in the file.
+
+    A written import is audited in its transaction: one ``accounts.roster.imported`` entry
+    (``actor``, the ``request``'s address, ``source`` "command" or "admin", the counts) and
+    one ``accounts.user.deactivated`` per person switched off. A dry run records nothing.
     """
     if dry_run:
         return _import(parsed, deactivate_missing, skip_invalid, write=False)
     try:
         # The checks read inside the transaction too, so they see what is written.
         with transaction.atomic(durable=True):
-            return _import(parsed, deactivate_missing, skip_invalid, progress=progress)
+            report = _import(parsed, deactivate_missing, skip_invalid, progress=progress)
+            _audit_import(report, deactivate_missing, actor=actor, request=request, source=source)
+            return report
     except IntegrityError as exc:
         raise RosterError("conflict") from exc
+
+
+def _audit_import(
+    report: RosterImportReport, deactivate_missing: bool, *, actor, request, source: str
+) -> None:
+    counts = dict(_report_counts(report))
+    log_action(
+        "accounts.roster.imported",
+        user=actor,
+        data={"source": source, "deactivate_missing": deactivate_missing, **counts},
+        request=request,
+    )
+    for user in report.deactivated_users:
+        log_action(
+            "accounts.user.deactivated",
+            user=actor,
+            obj=user,
+            data={"source": source},
+            request=request,
+        )
+
+
+def _report_counts(report: RosterImportReport) -> list[tuple[str, int]]:
+    names = (
+        "total_rows",
+        "created",
+        "updated",
+        "unchanged",
+        "deactivated",
+        "departments_created",
+        "departments_updated",
+        "skipped",
+    )
+    return [(name, getattr(report, name)) for name in names]
 
 
 def _import(
@@ -561,6 +606,7 @@ def _import(
         departments_updated=sum(1 for code in department_plan if code in departments),
         errors=errors,
         dry_run=not write,
+        deactivated_users=to_deactivate if write else [],
     )
     if write:
         _write_departments(department_plan, departments)

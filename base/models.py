@@ -11,6 +11,8 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 from wagtail.search import index
 
+from base.actions import action_label
+
 
 class HomePage(Page):
     """The site's front page: one door for residents, one for staff."""
@@ -108,4 +110,8 @@ class AuditEntry(models.Model):
         verbose_name_plural = _("操作記録")
 
     def __str__(self) -> str:
-        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.action}"
+        return f"{timezone.localtime(self.created_at):%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    def get_action_display(self) -> str:
+        """The action's readable label (``base.actions``), or its code when none is known."""
+        return action_label(self.action)

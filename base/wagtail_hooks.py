@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -36,7 +37,13 @@ class AuditEntryViewSet(SnippetViewSet):
     add_to_admin_menu = True
     inspect_view_enabled = True
     copy_view_enabled = False
-    list_display = ["created_at", "action", "user", "object_repr", "ip"]
+    list_display = [
+        "created_at",
+        Column("action", label=_("操作"), accessor=lambda entry: entry.get_action_display()),
+        "user",
+        "object_repr",
+        "ip",
+    ]
     list_filter = {"action": ["exact", "startswith"], "created_at": ["date__gte", "date__lte"]}
     search_fields = ["action", "object_repr"]
     list_per_page = 50

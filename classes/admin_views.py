@@ -29,7 +29,7 @@ from wagtail.admin.widgets import AdminDateInput, AdminTimeInput
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from base.audit import log_action
-from classes.certificates import certificate_for, completion_status
+from classes.certificates import completion_status, issue_certificate
 from classes.models import ClassSeries, ClassSession, Registration, Room, Venue
 from classes.services import (
     SeriesPlan,
@@ -493,13 +493,10 @@ class CertificateView(View):
             Registration.objects.select_related("series"),
             reference=normalise_reference(reference),
         )
-        certificate = certificate_for(registration)
+        certificate = issue_certificate(registration, actor=request.user, request=request)
         if certificate is None:
             context = {"registration": registration, "status": completion_status(registration)}
             return TemplateResponse(request, "classes/certificate_unavailable.html", context)
-        log_action(
-            "classes.certificate.viewed", user=request.user, obj=registration, request=request
-        )
         context = {"certificate": certificate, "registration": registration}
         return TemplateResponse(request, "classes/certificate.html", context)
 

@@ -490,7 +490,7 @@ def check_in_booking(request: HttpRequest, reference: str, payload: CheckInIn):
     if not allowed:
         raise ApiError(403, "forbidden", api_messages["forbidden"])
     try:
-        attendance = services.check_in(session, reference, by=user)
+        attendance = services.check_in(session, reference, by=user, request=request)
     except BookingError as exc:
         raise ApiError.from_booking_error(exc) from exc
     registration = attendance.registration

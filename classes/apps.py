@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class ClassesConfig(AppConfig):
     name = "classes"
     verbose_name = _("スマホ教室")
+
+    def ready(self) -> None:
+        from classes import audit_labels  # noqa: F401  (registers the audit labels)

@@ -12,6 +12,7 @@ from datetime import date
 
 from django.utils import timezone
 
+from base.audit import log_action
 from base.site import ward_name
 from classes.models import ClassSession, Registration
 from classes.services import attendance_share, has_completed_series
@@ -84,3 +85,11 @@ def certificate_for(registration: Registration) -> Certificate | None:
         issued_on=timezone.localdate(),
         reference=registration.reference,
     )
+
+
+def issue_certificate(registration: Registration, *, actor, request=None) -> Certificate | None:
+    """The 修了証 for staff to print; issuing it is audited (``classes.certificate.viewed``)."""
+    certificate = certificate_for(registration)
+    if certificate is not None:
+        log_action("classes.certificate.viewed", user=actor, obj=registration, request=request)
+    return certificate

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from base.audit import log_action
 from classes.models import (
     Attendance,
     ClassSeries,
@@ -581,8 +582,14 @@ def check_attendance_window(session: ClassSession, *, now: datetime | None = Non
         raise BookingError("not_session_day", minutes=minutes)
 
 
-def check_in(session: ClassSession, reference: str, *, by=None, now=None) -> Attendance:
-    """Record arrival by reference code (QR scan or typed): 出席, or 遅刻 after 10 minutes."""
+def check_in(
+    session: ClassSession, reference: str, *, by=None, now=None, request=None
+) -> Attendance:
+    """Record arrival by reference code (QR scan or typed): 出席, or 遅刻 after 10 minutes.
+
+    A first check-in (or one after 欠席) is audited as ``classes.attendance.checked_in`` with
+    ``by`` and the ``request``'s address; a repeated scan changes and records nothing.
+    """
     now = now or timezone.now()
     check_attendance_window(session, now=now)
     registration = (
@@ -599,22 +606,39 @@ def check_in(session: ClassSession, reference: str, *, by=None, now=None) -> Att
         if now > session.starts_at + LATE_AFTER
         else Attendance.Status.PRESENT
     )
-    attendance, created = Attendance.objects.get_or_create(
-        registration=registration,
-        session=session,
-        defaults={"status": status, "checked_in_at": now, "recorded_by": by},
-    )
-    if not created and attendance.status == Attendance.Status.ABSENT:
-        attendance.status = status
-        attendance.checked_in_at = now
-        attendance.recorded_by = by
-        attendance.save(update_fields=["status", "checked_in_at", "recorded_by"])
+    with transaction.atomic():
+        attendance, created = Attendance.objects.get_or_create(
+            registration=registration,
+            session=session,
+            defaults={"status": status, "checked_in_at": now, "recorded_by": by},
+        )
+        changed = not created and attendance.status == Attendance.Status.ABSENT
+        if changed:
+            attendance.status = status
+            attendance.checked_in_at = now
+            attendance.recorded_by = by
+            attendance.save(update_fields=["status", "checked_in_at", "recorded_by"])
+        if created or changed:
+            log_action(
+                "classes.attendance.checked_in",
+                user=by,
+                obj=registration,
+                data={"session": session.pk, "status": attendance.status},
+                request=request,
+            )
     return attendance
 
 
 def record_attendance(
-    session: ClassSession, registration: Registration, status: str, *, by=None, now=None
+    session: ClassSession,
+    registration: Registration,
+    status: str,
+    *,
+    by=None,
+    now=None,
+    request=None,
 ) -> Attendance:
+    """Set 出席・遅刻・欠席 from the roster; audited as ``classes.attendance.recorded``."""
     now = now or timezone.now()
     if status not in Attendance.Status.values:
         raise BookingError("choice_invalid")
@@ -623,11 +647,19 @@ def record_attendance(
         registration.series_id != session.series_id
     ):
         raise BookingError("not_on_session")
-    attendance, _created = Attendance.objects.update_or_create(
-        registration=registration,
-        session=session,
-        defaults={"status": status, "recorded_by": by, "checked_in_at": now},
-    )
+    with transaction.atomic():
+        attendance, _created = Attendance.objects.update_or_create(
+            registration=registration,
+            session=session,
+            defaults={"status": status, "recorded_by": by, "checked_in_at": now},
+        )
+        log_action(
+            "classes.attendance.recorded",
+            user=by,
+            obj=registration,
+            data={"session": session.pk, "status": status},
+            request=request,
+        )
     return attendance
 
 

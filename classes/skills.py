@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.audit import log_action
 from classes.models import ClassSeries, ClassSession, Registration, SkillCheck
 from courses.models import CurriculumUnit
 
@@ -64,9 +65,12 @@ def phases_for(session: ClassSession) -> list[str]:
 
 
 def record_skill_checks(
-    registration: Registration, phase: str, answers: dict[int, bool], by=None
+    registration: Registration, phase: str, answers: dict[int, bool], by=None, *, request=None
 ) -> list[SkillCheck]:
-    """Save one participant's answers for one phase; answering again overwrites."""
+    """Save one participant's answers for one phase; answering again overwrites.
+
+    Audited as ``classes.skills.recorded`` (``by``, the ``request``'s address).
+    """
     if phase not in SkillCheck.Phase.values:
         raise SkillCheckError("phase_invalid")
     if registration.status != Registration.Status.CONFIRMED:
@@ -85,6 +89,13 @@ def record_skill_checks(
                 defaults={"can_do": bool(can_do), "recorded_at": now, "recorded_by": by},
             )
             saved.append(check)
+        log_action(
+            "classes.skills.recorded",
+            user=by,
+            obj=registration,
+            data={"phase": phase, "items": len(saved)},
+            request=request,
+        )
     return saved
 
 

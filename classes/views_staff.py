@@ -29,7 +29,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role, has_role
 from accounts.views import StaffPageMixin
-from base.audit import log_action
+from base.audit import log_action, query_fingerprint
 from classes import abuse
 from classes.forms_staff import (
     AttendanceForm,
@@ -374,7 +374,7 @@ class BookingSearchView(CounterPageMixin, TemplateView):
             log_action(
                 "classes.booking.searched",
                 user=self.request.user,
-                data={"query": query, "results": len(results)},
+                data={"query": query_fingerprint(query), "results": len(results)},
                 request=self.request,
             )
         context["form"] = form
@@ -668,7 +668,11 @@ class RosterView(RosterMixin, TemplateView):
             return redirect(f"{roster_url}#r-{registration.reference}")
         try:
             attendance = record_attendance(
-                self.session, registration, form.cleaned_data["status"], by=request.user
+                self.session,
+                registration,
+                form.cleaned_data["status"],
+                by=request.user,
+                request=request,
             )
         except BookingError as exc:
             messages.error(request, exc.message)
@@ -733,7 +737,11 @@ class CheckInView(TrainerSessionMixin, TemplateView):
         now = timezone.now()
         try:
             attendance = check_in(
-                self.session, form.cleaned_data["reference"], by=self.request.user, now=now
+                self.session,
+                form.cleaned_data["reference"],
+                by=self.request.user,
+                now=now,
+                request=self.request,
             )
         except BookingError as exc:
             return {"ok": False, "message": exc.message}
@@ -859,7 +867,9 @@ class SkillCheckView(TrainerSessionMixin, TemplateView):
         url = reverse("classes_staff:skills", args=[self.session.pk])
         if form.is_valid():
             try:
-                record_skill_checks(registration, phase, form.answers(), by=request.user)
+                record_skill_checks(
+                    registration, phase, form.answers(), by=request.user, request=request
+                )
             except SkillCheckError as exc:
                 messages.error(request, exc.message)
             else:

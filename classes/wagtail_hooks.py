@@ -29,10 +29,13 @@ from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
+from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
+from base.audit import log_action, query_fingerprint
 from classes.admin_views import (
     CANCEL_PERMISSION,
     CERTIFICATE_PERMISSION,
@@ -333,8 +336,64 @@ class ClassSessionViewSet(SnippetViewSet):
         return ObjectList(self.panels, base_form_class=ClassSessionForm).bind_to_model(self.model)
 
 
+# --- Audit of the lists that show names and phone numbers -------------------------------------
+
+
+class AuditedIndexView(SnippetIndexView):
+    """A listing that records each look at it: ``listed_action``, or ``searched_action`` with
+    a fingerprint of the query (never the name or number typed) and the number of results."""
+
+    listed_action = ""
+    searched_action = ""
+
+    def get_context_data(self, *args, **kwargs):
+        context = super().get_context_data(*args, **kwargs)
+        data = {"results": context.get("items_count", 0)}
+        if self.is_filtering:
+            data["filters"] = sorted(
+                name for name, value in self.request.GET.items() if value and name != "q"
+            )
+        if self.is_searching and self.searched_action:
+            data["query"] = query_fingerprint(self.search_query)
+            action = self.searched_action
+        else:
+            action = self.listed_action
+        log_action(action, user=self.request.user, data=data, request=self.request)
+        return context
+
+
+class AuditedInspectView(SnippetInspectView):
+    viewed_action = ""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        log_action(
+            self.viewed_action, user=self.request.user, obj=self.object, request=self.request
+        )
+        return context
+
+
+class RegistrationIndexView(AuditedIndexView):
+    listed_action = "classes.booking.listed"
+    searched_action = "classes.booking.searched"
+
+
+class RegistrationInspectView(AuditedInspectView):
+    viewed_action = "classes.booking.viewed"
+
+
+class PhoneCallIndexView(AuditedIndexView):
+    listed_action = "classes.calls.viewed"
+
+
+class PhoneCallInspectView(AuditedInspectView):
+    viewed_action = "classes.call.viewed"
+
+
 class RegistrationViewSet(SnippetViewSet):
     model = Registration
+    index_view_class = RegistrationIndexView
+    inspect_view_class = RegistrationInspectView
     menu_name = "registrations"
     icon = "form"
     menu_label = gettext_lazy("申込")
@@ -359,6 +418,8 @@ class RegistrationViewSet(SnippetViewSet):
 
 class PhoneCallViewSet(SnippetViewSet):
     model = PhoneCall
+    index_view_class = PhoneCallIndexView
+    inspect_view_class = PhoneCallInspectView
     menu_name = "phone-calls"
     icon = "mail"
     menu_label = gettext_lazy("要電話連絡")
@@ -367,6 +428,7 @@ class PhoneCallViewSet(SnippetViewSet):
         "__str__",
         Column("name", label=gettext_lazy("お名前"), accessor=lambda c: c.registration.name),
         "reason",
+        "cause",
         Column("created", label=gettext_lazy("登録日時"), accessor=lambda c: _local(c.created_at)),
         Column("done", label=gettext_lazy("連絡日時"), accessor=lambda c: _local(c.done_at)),
     ]

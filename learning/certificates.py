@@ -23,6 +23,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen import canvas
 
+from base.audit import log_action
 from base.qr import dark_runs, qr_matrix
 from learning.fiscal import local_date
 from learning.models import CourseCompletion
@@ -342,3 +343,14 @@ def content_disposition(completion: CourseCompletion) -> str:
     title = title.strip("_")[:60] or code
     readable = f"{_('修了証')}_{title}_{code}.pdf"
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(readable, safe='')}"
+
+
+def certificate_pdf(
+    completion: CourseCompletion, content: CertificateContent, *, actor, request=None
+) -> bytes:
+    """The PDF to download; someone other than its owner (an admin) downloading it is audited
+    as ``learning.certificate.downloaded``."""
+    pdf = build_certificate_pdf(content)
+    if actor is not None and actor.pk != completion.user_id:
+        log_action("learning.certificate.downloaded", user=actor, obj=completion, request=request)
+    return pdf

@@ -21,8 +21,8 @@ from base.net import client_ip
 from base.ratelimit import hit, parse_rate
 from base.site import ward_name
 from learning.certificates import (
-    build_certificate_pdf,
     certificate_content,
+    certificate_pdf,
     content_disposition,
     display_code,
     find_certificate,
@@ -80,7 +80,8 @@ class CertificatePdfView(LoginRequiredMixin, View):
             reverse("certificate_verify", args=[completion.certificate_code])
         )
         content = certificate_content(completion, verify_url=verify_url, issuer=ward_name(request))
-        response = HttpResponse(build_certificate_pdf(content), content_type="application/pdf")
+        pdf = certificate_pdf(completion, content, actor=request.user, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = content_disposition(completion)
         return response
 

@@ -7,3 +7,6 @@ class TrainingConfig(AppConfig):
 
     name = "training"
     verbose_name = _("必修研修")
+
+    def ready(self) -> None:
+        from training import audit_labels  # noqa: F401  (registers the audit labels)

@@ -1,0 +1,31 @@
+"""Readable labels of the audit codes classes writes (shown in 操作記録; ``base.audit``)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from base.audit import register_actions
+
+register_actions(
+    {
+        "classes.attendance.checked_in": _("受付（出席・遅刻）を記録"),
+        "classes.attendance.recorded": _("出欠を記録"),
+        "classes.booking.cancelled": _("申込を取り消し"),
+        "classes.booking.created": _("申込を受付（窓口・電話）"),
+        "classes.booking.honeypot": _("自動送信と思われる申込を検知"),
+        "classes.booking.listed": _("申込の一覧を表示"),
+        "classes.booking.searched": _("申込を検索"),
+        "classes.booking.slip_printed": _("申込票を印刷"),
+        "classes.booking.viewed": _("申込の詳細を表示"),
+        "classes.call.done": _("電話連絡を「連絡済み」に"),
+        "classes.call.viewed": _("要電話連絡の詳細を表示"),
+        "classes.calls.viewed": _("要電話連絡の一覧を表示"),
+        "classes.certificate.viewed": _("教室の修了証を表示"),
+        "classes.roster.printed": _("名簿を印刷"),
+        "classes.roster.viewed": _("名簿を表示"),
+        "classes.series.scheduled": _("回をまとめて作成"),
+        "classes.session.cancelled": _("開催回を中止"),
+        "classes.skills.recorded": _("できることチェックを記録"),
+        "classes.skills.viewed": _("できることチェックを表示"),
+        "classes.suspicious.cancelled": _("不審な申込を取り消し"),
+        "classes.suspicious.viewed": _("不審な申込を表示"),
+    }
+)
