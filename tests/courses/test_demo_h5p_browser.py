@@ -2,7 +2,7 @@
 
 The app answers at http://127.0.0.1:<port> and the H5P content at http://localhost:<port>, as in
 tests/browser/test_h5p_lesson.py. In the demo SingleChoiceSet the first answer of each question
-is the right one (learning/demo_h5p/src/content/security-quiz/content/content.json).
+is the right one (demo/h5p/src/content/security-quiz/content/content.json).
 """
 
 from __future__ import annotations
