@@ -10,7 +10,9 @@ Retry policy: a failed send keeps the row pending, counts the attempt, records t
 class and SMTP code (never the address or server text) and waits
 ``CLASSES_MAIL_RETRY_MINUTES`` × 2^(attempts − 1) before the next try. After
 ``CLASSES_MAIL_MAX_ATTEMPTS`` tries the row becomes ``failed`` and the person goes on the
-phone list, with the cause "メールを送れなかった". A row is sent at most once.
+phone list, with the cause "メールを送れなかった". A row is sent at most once; one still
+pending when its session has started is dropped (``failed``, "expired"), since neither a mail
+nor a call helps then.
 """
 
 from __future__ import annotations
@@ -152,6 +154,12 @@ def deliver(notification_pk: int, *, now: datetime | None = None) -> str:
             .filter(pk=note.registration_id)
             .first()
         )
+        if _too_late(note, registration, now):
+            note.status = Notification.Status.FAILED
+            note.last_error = "expired"
+            note.next_attempt_at = None
+            note.save(update_fields=["status", "last_error", "next_attempt_at"])
+            return "expired"
         try:
             if not registration.email:
                 raise _NoAddress
@@ -176,12 +184,18 @@ def send_pending_mails(*, now: datetime | None = None, limit: int = 500) -> dict
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
-    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    counts = {"sent": 0, "retrying": 0, "failed": 0, "expired": 0}
     for pk in due:
         outcome = deliver(pk, now=now)
         if outcome in counts:
             counts[outcome] += 1
     return counts
+
+
+def _too_late(note: Notification, registration: Registration, now: datetime) -> bool:
+    """A mail about a session that has started is no use any more (nor is a phone call)."""
+    session = note.session if note.session_id else registration.session
+    return session is not None and session.starts_at <= now
 
 
 class _NoAddress(Exception):

@@ -13,12 +13,16 @@ from unittest import mock
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import Role
 from classes.models import Notification, PhoneCall, Registration
 from classes.notifications import send_pending_mails
 from classes.services import allocate_seat, cancel_registration, cancel_session
 from tests.classes.factories import booking, make_session
+from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -55,7 +59,7 @@ def test_the_worker_sends_a_failed_mail_again_when_due(django_capture_on_commit_
     mail.outbox.clear()
     assert send_pending_mails()["sent"] == 0  # not due yet: backoff
     later = timezone.now() + timedelta(hours=1)
-    assert send_pending_mails(now=later) == {"sent": 1, "retrying": 0, "failed": 0}
+    assert send_pending_mails(now=later) == {"sent": 1, "retrying": 0, "failed": 0, "expired": 0}
     note = Notification.objects.get(registration=registration)
     assert (note.status, note.attempts, note.last_error) == ("sent", 2, "")
     assert [m.to for m in mail.outbox] == [["hanako@example.jp"]]
@@ -150,3 +154,31 @@ def test_the_worker_command_reports_what_it_did(capsys, django_capture_on_commit
     out = capsys.readouterr().out
     assert "sent 1" in out
     assert Notification.objects.get().status == "sent"
+
+
+def test_a_mail_still_pending_when_the_session_starts_is_dropped(
+    django_capture_on_commit_callbacks,
+):
+    session = make_session(days=1)
+    with mock.patch(SEND, side_effect=_down), django_capture_on_commit_callbacks(execute=True):
+        registration = allocate_seat(session, booking(1, email="hanako@example.jp"), channel="web")
+    mail.outbox.clear()
+    after_start = session.starts_at + timedelta(minutes=1)
+    assert send_pending_mails(now=after_start)["expired"] == 1
+    note = Notification.objects.get(registration=registration)
+    assert (note.status, note.last_error) == ("failed", "expired")
+    assert mail.outbox == [] and not PhoneCall.objects.exists()
+
+
+def test_the_counter_sees_why_a_call_is_needed(make_user, settings):
+    settings.CLASSES_MAIL_MAX_ATTEMPTS = 1
+    session = make_session(capacity=1)
+    first = allocate_seat(session, booking(1), channel="phone")
+    allocate_seat(session, booking(2, email="hanako@example.jp"), channel="web")
+    allocate_seat(session, booking(3), channel="phone")
+    with mock.patch(SEND, side_effect=_down):
+        cancel_registration(first)
+        send_pending_mails()
+    counter = make_user(Role.COUNTER, mfa=True)
+    html = sign_in(Client(), counter).get(reverse("classes_staff:calls")).content.decode()
+    assert "メールを送れなかった" in html

@@ -22,5 +22,6 @@ class Command(BaseCommand):
         self.stdout.write(
             f"送信 / sent {counts['sent']}, "
             f"再送待ち / retrying {counts['retrying']}, "
-            f"送信できず要電話連絡へ / failed, phone worklist {counts['failed']}"
+            f"送信できず要電話連絡へ / failed, phone worklist {counts['failed']}, "
+            f"開催後のため破棄 / expired {counts['expired']}"
         )
