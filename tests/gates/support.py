@@ -162,6 +162,8 @@ def live_page_of(model: type[Page]) -> Page | None:
 # what the sequences reach in a test run, so the paths stay valid on SQLite and PostgreSQL.
 SAMPLE_SESSION_PK = 900001
 SAMPLE_REFERENCE = "ACEFGH"
+SAMPLE_REGISTRATION_PK = 900001
+SAMPLE_CALL_PK = 900001
 
 
 def ensure_class_samples() -> dict:
@@ -200,6 +202,7 @@ def ensure_class_samples() -> dict:
     registration, _created = Registration.objects.get_or_create(
         reference=SAMPLE_REFERENCE,
         defaults={
+            "pk": SAMPLE_REGISTRATION_PK,
             "series": series,
             "session": session,
             "status": Registration.Status.CONFIRMED,
@@ -232,6 +235,7 @@ def ensure_staff_samples(trainer) -> None:
         registration=Registration.objects.get(reference=SAMPLE_REFERENCE),
         session=session,
         reason=PhoneCall.Reason.REMINDER,
+        defaults={"pk": SAMPLE_CALL_PK},
     )
     # A burst of web bookings from one address, for the 不審な申込 page (classes.abuse).
     for n in range(1, 4):
