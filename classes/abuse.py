@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from base import ratelimit
 from base.audit import log_action
 from base.net import client_ip
+from classes.availability import sessions_of
 from classes.models import ClassSession, Registration
 from classes.services import (
     RESIDENT_CHANNELS,
@@ -37,7 +38,6 @@ from classes.services import (
     format_phone,
     normalise_phone,
 )
-from classes.slips import sessions_of
 
 logger = logging.getLogger(__name__)
 

@@ -35,8 +35,8 @@ from classes.services import (
     SeriesPlan,
     cancel_session,
     create_series_sessions,
-    live_registrations,
     normalise_reference,
+    whole_series_bookings,
 )
 
 SCHEDULE_PERMISSION = "classes.add_classsession"
@@ -163,7 +163,14 @@ class TrainerChoiceField(forms.ModelMultipleChoiceField):
 class SeriesScheduleForm(forms.Form):
     """One line of a timetable: "every Tuesday 10:00–12:00, 4 times from 6 January"."""
 
-    series = forms.ModelChoiceField(ClassSeries.objects.all(), label=gettext_lazy("教室"))
+    series = forms.ModelChoiceField(
+        ClassSeries.objects.all(),
+        label=gettext_lazy("教室"),
+        help_text=gettext_lazy(
+            "「全回まとめて申し込む」教室にすでに申込があるときは、その教室は変えずに、"
+            "同じ内容の新しい教室として作成します（申込済みの方の日程と会場は変わりません）。"
+        ),
+    )
     venue = forms.ModelChoiceField(Venue.objects.filter(is_active=True), label=gettext_lazy("会場"))
     room = forms.ModelChoiceField(
         Room.objects.select_related("venue"),
@@ -230,18 +237,6 @@ class SeriesScheduleForm(forms.Form):
                 data["holiday_dates"] = parse_holidays(data.get("holidays", ""), after=first)
             except ValidationError as exc:
                 self.add_error("holidays", exc)
-        series, capacity = data.get("series"), data.get("capacity")
-        if series and capacity and series.is_whole_series:
-            booked = live_registrations(series).filter(status="confirmed").count()
-            if capacity < booked:
-                self.add_error(
-                    "capacity",
-                    _(
-                        "この教室は全回まとめての申込で、すでに %(booked)s 人の予約があります。"
-                        "定員をそれより少なくはできません。"
-                    )
-                    % {"booked": booked},
-                )
         return data
 
     def plan(self) -> SeriesPlanPreview:
@@ -257,6 +252,7 @@ class SeriesScheduleForm(forms.Form):
             interval_label=dict(INTERVALS)[data["interval"]],
             clashes=self._clashes(dates),
             token=self.token(),
+            booked=whole_series_bookings(data["series"]),
         )
 
     def create_sessions(self) -> SeriesPlan:
@@ -303,7 +299,8 @@ class SeriesScheduleForm(forms.Form):
             ends = datetime.combine(day, data["end_time"], tzinfo=tz)
             overlap |= Q(starts_at__lt=ends, ends_at__gt=starts)
         return list(
-            ClassSession.objects.filter(overlap, venue=data["venue"], status="scheduled")
+            ClassSession.objects.scheduled()
+            .filter(overlap, venue=data["venue"])
             .select_related("series", "venue")
             .order_by("starts_at")
         )
@@ -318,6 +315,8 @@ class SeriesPlanPreview:
     interval_label: str
     clashes: list[ClassSession]
     token: str
+    # Live bookings of the whole-series class asked for: when any, a new class is made.
+    booked: int = 0
 
 
 class SeriesScheduleView(View):
@@ -355,20 +354,31 @@ class SeriesScheduleView(View):
         log_action(
             "classes.series.scheduled",
             user=self.request.user,
-            obj=data["series"],
+            obj=result.series,
             data={
                 "sessions": [s.pk for s in result.sessions],
                 "skipped": [d.isoformat() for d in result.skipped],
+                "copied_from": data["series"].pk if result.new_series else None,
             },
             request=self.request,
         )
-        messages.success(
-            self.request,
-            _("「%(series)s」の回を %(count)s 回作成しました。")
-            % {"series": data["series"].title, "count": len(result.sessions)},
-        )
+        if result.new_series:
+            messages.success(
+                self.request,
+                _(
+                    "「%(series)s」には申込があるため、新しい教室として回を %(count)s 回"
+                    "作成しました。もとの教室と申込は変わりません。"
+                )
+                % {"series": result.series.title, "count": len(result.sessions)},
+            )
+        else:
+            messages.success(
+                self.request,
+                _("「%(series)s」の回を %(count)s 回作成しました。")
+                % {"series": result.series.title, "count": len(result.sessions)},
+            )
         listing = reverse("wagtailsnippets_classes_classsession:list")
-        return redirect(f"{listing}?series={data['series'].pk}")
+        return redirect(f"{listing}?series={result.series.pk}")
 
     def render(self, form: SeriesScheduleForm, **context) -> HttpResponse:
         context.update(form=form, today=timezone.localdate())
@@ -454,10 +464,7 @@ class SessionCancelView(View):
         return redirect(self.next_url())
 
     def affected(self) -> dict[str, int]:
-        registrations = Registration.objects.filter(
-            Q(session=self.session) | Q(series=self.session.series_id, session__isnull=True),
-            status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
-        )
+        registrations = Registration.objects.for_session(self.session).live()
         total = registrations.count()
         by_mail = registrations.exclude(email="").count()
         return {"total": total, "mail": by_mail, "phone": total - by_mail}

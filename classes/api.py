@@ -14,8 +14,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, Min, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,7 +28,8 @@ from accounts.roles import Role, has_role
 from accounts.tokens import BearerToken
 from base.inputs import InputError, load_json
 from classes import abuse, services
-from classes.models import Attendance, ClassSession, Level, Registration
+from classes.availability import availability
+from classes.models import ClassSession, Level, Registration
 from classes.services import BookingError, BookingRequest, error_messages
 
 logger = logging.getLogger(__name__)
@@ -273,52 +273,19 @@ class CheckInOut(Schema):
 # --- Endpoints ----------------------------------------------------------------------------
 
 
-def _count_of(queryset: QuerySet, group_by: str) -> Coalesce:
-    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 def _upcoming_sessions() -> QuerySet[ClassSession]:
     """Scheduled sessions of published classes, with their seat counts in the same query."""
-    live = Registration.objects.filter(status=Registration.Status.CONFIRMED)
-    waiting = Registration.objects.filter(status=Registration.Status.WAITLISTED)
-    series_capacity = (
-        ClassSession.objects.filter(series=OuterRef("series"), status=ClassSession.Status.SCHEDULED)
-        .order_by()
-        .values("series")
-        .annotate(m=Min("capacity"))
-        .values("m")
-    )
     return (
-        ClassSession.objects.filter(
-            status=ClassSession.Status.SCHEDULED,
-            series__is_published=True,
-            starts_at__gt=timezone.now(),
-        )
+        ClassSession.objects.upcoming()
+        .public()
         .select_related("series", "venue")
-        .annotate(
-            session_confirmed=_count_of(live.filter(session=OuterRef("pk")), "session"),
-            session_waiting=_count_of(waiting.filter(session=OuterRef("pk")), "session"),
-            series_confirmed=_count_of(
-                live.filter(series=OuterRef("series"), session__isnull=True), "series"
-            ),
-            series_waiting=_count_of(
-                waiting.filter(series=OuterRef("series"), session__isnull=True), "series"
-            ),
-            series_capacity=Coalesce(Subquery(series_capacity, output_field=IntegerField()), 0),
-        )
+        .with_availability()
         .order_by("starts_at", "pk")
     )
 
 
 def _session_out(session: ClassSession) -> dict:
     series = session.series
-    if series.is_whole_series:
-        capacity, confirmed = session.series_capacity, session.series_confirmed
-        waiting = session.series_waiting
-    else:
-        capacity, confirmed = session.capacity, session.session_confirmed
-        waiting = session.session_waiting
     venue = session.venue
     return {
         "id": session.pk,
@@ -329,9 +296,9 @@ def _session_out(session: ClassSession) -> dict:
         "venue": {"id": venue.pk, "name": venue.name, "address": venue.address, "area": venue.area},
         "starts_at": timezone.localtime(session.starts_at),
         "ends_at": timezone.localtime(session.ends_at),
-        "capacity": capacity,
-        "seats_left": max(capacity - confirmed, 0),
-        "waitlisted": waiting,
+        "capacity": session.seat_capacity,
+        "seats_left": session.seats_left,
+        "waitlisted": session.waiting,
         "covers_iphone": series.covers_iphone,
         "covers_android": series.covers_android,
         "loaner_phones": series.loaner_phones,
@@ -494,14 +461,8 @@ def check_in_booking(request: HttpRequest, reference: str, payload: CheckInIn):
     except BookingError as exc:
         raise ApiError.from_booking_error(exc) from exc
     registration = attendance.registration
-    checked_in = Attendance.objects.filter(
-        session=session, status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE]
-    ).count()
-    booked = (
-        services.live_registrations(services.booking_target(session))
-        .filter(status=Registration.Status.CONFIRMED)
-        .count()
-    )
+    counts = availability(session)  # the counts every page shows (with_availability)
+    checked_in, booked = counts.checked_in, counts.confirmed
     return Status(
         200,
         {

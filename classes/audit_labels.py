@@ -23,6 +23,7 @@ register_actions(
         "classes.roster.viewed": _("名簿を表示"),
         "classes.series.scheduled": _("回をまとめて作成"),
         "classes.session.cancelled": _("開催回を中止"),
+        "classes.session.capacity_changed": _("開催回の定員を変更（キャンセル待ちの繰り上げ）"),
         "classes.skills.recorded": _("できることチェックを記録"),
         "classes.skills.viewed": _("できることチェックを表示"),
         "classes.suspicious.cancelled": _("不審な申込を取り消し"),

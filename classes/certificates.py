@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from base.audit import log_action
 from base.site import ward_name
-from classes.models import ClassSession, Registration
+from classes.availability import series_sessions
+from classes.models import Registration
 from classes.services import attendance_share, has_completed_series
 
 
@@ -37,9 +38,7 @@ def completion_status(registration: Registration) -> CompletionStatus:
     """Attendance against the completion threshold of the registration's series."""
     attended, total = attendance_share(registration)
     percent = registration.series.completion_percent
-    remaining = registration.series.sessions.filter(
-        status=ClassSession.Status.SCHEDULED, starts_at__gt=timezone.now()
-    ).count()
+    remaining = registration.series.sessions.upcoming().count()
     return CompletionStatus(
         attended=attended,
         total=total,
@@ -68,11 +67,7 @@ def certificate_for(registration: Registration) -> Certificate | None:
     status = completion_status(registration)
     if not status.completed:
         return None
-    sessions = list(
-        registration.series.sessions.filter(status=ClassSession.Status.SCHEDULED).select_related(
-            "venue"
-        )
-    )
+    sessions = list(series_sessions(registration.series))
     venues = list(dict.fromkeys(s.venue.name for s in sessions))
     return Certificate(
         name=registration.name,

@@ -9,9 +9,9 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from classes.availability import series_sessions
 from classes.choices import TOSHIMA_AREAS
 from classes.models import ClassSeries, ClassSession, Level, Registration, Venue
-from classes.services import live_registrations, seats_left
 
 DEVICE_CHOICES = [
     (Registration.Device.IPHONE, Registration.Device.IPHONE.label),
@@ -36,11 +36,7 @@ class ClassItem:
 
 def upcoming_sessions() -> QuerySet[ClassSession]:
     """Scheduled sessions of published series that have not started yet."""
-    return ClassSession.objects.filter(
-        status=ClassSession.Status.SCHEDULED,
-        starts_at__gt=timezone.now(),
-        series__is_published=True,
-    ).select_related("series", "venue", "room")
+    return ClassSession.objects.upcoming().public().select_related("series", "venue", "room")
 
 
 class ClassFilterForm(forms.Form):
@@ -107,6 +103,7 @@ class ClassFilterForm(forms.Form):
         return [ClassItem(series=s.series, session=s, sessions=[s]) for s in sessions]
 
     def _whole_series(self, data: dict) -> list[ClassItem]:
+        # Listed while bookable: the first scheduled session has not started (bookability).
         scheduled = Q(sessions__status=ClassSession.Status.SCHEDULED)
         series_list = (
             ClassSeries.objects.filter(
@@ -119,11 +116,7 @@ class ClassFilterForm(forms.Form):
         )
         items = []
         for series in series_list:
-            sessions = list(
-                series.sessions.filter(status=ClassSession.Status.SCHEDULED)
-                .select_related("series", "venue", "room")
-                .order_by("starts_at")
-            )
+            sessions = list(series_sessions(series).select_related("series"))
             first = sessions[0]
             if data.get("area") and not any(s.venue.area == data["area"] for s in sessions):
                 continue
@@ -136,13 +129,11 @@ class ClassFilterForm(forms.Form):
 
 
 def add_availability(items: list[ClassItem]) -> list[ClassItem]:
-    """Fill in seats left and waitlist length (only for the cards on the current page)."""
+    """Fill in seats left and waitlist length (only for the cards on the current page), in
+    one query through ``ClassSession.objects.with_availability``."""
+    counts = ClassSession.objects.filter(pk__in=[item.session.pk for item in items])
+    by_pk = {session.pk: session for session in counts.with_availability()}
     for item in items:
-        item.seats_left = seats_left(item.session)
-        item.waiting = waiting_count(item.session)
+        item.seats_left = by_pk[item.session.pk].seats_left
+        item.waiting = by_pk[item.session.pk].waiting
     return items
-
-
-def waiting_count(session: ClassSession) -> int:
-    target = session.series if session.series.is_whole_series else session
-    return live_registrations(target).filter(status=Registration.Status.WAITLISTED).count()

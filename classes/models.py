@@ -1,14 +1,17 @@
 """Smartphone classes (スマホ教室): where, when, who booked, who came.
 
 Seat allocation, cancellation and waitlist promotion live in ``classes.services``; nothing
-else writes ``Registration.status``.
+else writes ``Registration.status``. Who holds a seat and how many are left is read through the
+querysets below (``RegistrationQuerySet``, ``ClassSessionQuerySet.with_availability``); whether
+a session can be booked is ``classes.availability.bookability``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, Count, F, IntegerField, Min, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +118,80 @@ class ClassSeries(models.Model):
         return self.booking_mode == self.BookingMode.WHOLE_SERIES
 
 
+class ClassSessionQuerySet(models.QuerySet):
+    """Sessions, and the one definition of "upcoming" and of a session's seat counts."""
+
+    def scheduled(self) -> ClassSessionQuerySet:
+        return self.filter(status=ClassSession.Status.SCHEDULED)
+
+    def upcoming(self, now=None) -> ClassSessionQuerySet:
+        """Scheduled sessions that have not started: ``starts_at`` strictly after now.
+
+        The same instant at which booking closes (``bookability``: started when
+        ``starts_at <= now``), so a session is listed exactly as long as it can be booked.
+        """
+        return self.scheduled().filter(starts_at__gt=now or timezone.now())
+
+    def public(self) -> ClassSessionQuerySet:
+        return self.filter(series__is_published=True)
+
+    def with_availability(self) -> ClassSessionQuerySet:
+        """Annotate ``seat_capacity``, ``confirmed``, ``waiting``, ``seats_left``, ``checked_in``.
+
+        The counts are those of what a booking from this session's page holds a seat in
+        (``classes.services.booking_target``): the session itself, or for a whole-series
+        class the series, whose capacity is its smallest scheduled session's. Cancelled
+        bookings count nowhere. ``checked_in`` counts arrivals (出席・遅刻) at this session of
+        bookings that are still confirmed: a booking cancelled after arriving no longer counts.
+        """
+        confirmed = Registration.objects.filter(status=Registration.Status.CONFIRMED)
+        waiting = Registration.objects.filter(status=Registration.Status.WAITLISTED)
+        own = {"session": OuterRef("pk")}
+        whole = {"series": OuterRef("series"), "session__isnull": True}
+        arrived = Attendance.objects.filter(
+            session=OuterRef("pk"),
+            status__in=[Attendance.Status.PRESENT, Attendance.Status.LATE],
+            registration__status=Registration.Status.CONFIRMED,
+        )
+        smallest = (
+            ClassSession.objects.filter(
+                series=OuterRef("series"), status=ClassSession.Status.SCHEDULED
+            )
+            .order_by()
+            .values("series")
+            .annotate(m=Min("capacity"))
+            .values("m")
+        )
+        is_whole = Q(series__booking_mode=ClassSeries.BookingMode.WHOLE_SERIES)
+        return self.annotate(
+            seat_capacity=Case(
+                When(is_whole, then=Coalesce(_subquery(smallest), F("capacity"))),
+                default=F("capacity"),
+                output_field=IntegerField(),
+            ),
+            confirmed=Case(
+                When(is_whole, then=_count(confirmed.filter(**whole), "series")),
+                default=_count(confirmed.filter(**own), "session"),
+                output_field=IntegerField(),
+            ),
+            waiting=Case(
+                When(is_whole, then=_count(waiting.filter(**whole), "series")),
+                default=_count(waiting.filter(**own), "session"),
+                output_field=IntegerField(),
+            ),
+            checked_in=_count(arrived, "session"),
+        ).annotate(seats_left=Greatest(F("seat_capacity") - F("confirmed"), 0))
+
+
+def _subquery(queryset) -> Subquery:
+    return Subquery(queryset, output_field=IntegerField())
+
+
+def _count(queryset, group_by: str) -> Coalesce:
+    counted = queryset.order_by().values(group_by).annotate(n=Count("pk")).values("n")
+    return Coalesce(_subquery(counted), 0)
+
+
 class ClassSession(models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("開催予定")
@@ -135,6 +212,8 @@ class ClassSession(models.Model):
         _("状態"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
     )
     cancel_reason = models.CharField(_("中止の理由"), max_length=200, blank=True)
+
+    objects = ClassSessionQuerySet.as_manager()
 
     class Meta:
         ordering = ["starts_at"]
@@ -157,6 +236,43 @@ class ClassSession(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+
+class RegistrationQuerySet(models.QuerySet):
+    """Bookings, and the one definition of which of them hold a place where.
+
+    ``live`` means confirmed or waiting; a confirmed booking holds a seat, a waiting one a
+    place on the waiting list, a cancelled one nothing.
+    """
+
+    def live(self) -> RegistrationQuerySet:
+        return self.filter(
+            status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED]
+        )
+
+    def confirmed(self) -> RegistrationQuerySet:
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+    def waiting(self) -> RegistrationQuerySet:
+        return self.filter(status=Registration.Status.WAITLISTED)
+
+    def of_target(self, target: ClassSession | ClassSeries) -> RegistrationQuerySet:
+        """Bookings made of exactly this session, or of this whole series (any status)."""
+        if isinstance(target, ClassSession):
+            return self.filter(session=target)
+        return self.filter(series=target, session__isnull=True)
+
+    def for_session(self, session: ClassSession) -> RegistrationQuerySet:
+        """Bookings that give (or gave) a place in a session: its own and whole-series ones."""
+        return self.filter(Q(session=session) | Q(series=session.series_id, session__isnull=True))
+
+    def holding_seat_in(self, session: ClassSession) -> RegistrationQuerySet:
+        """Confirmed bookings with a seat in this session (its own and whole-series ones)."""
+        return self.for_session(session).confirmed()
+
+    def waiting_order(self) -> RegistrationQuerySet:
+        """The order in which people waiting are given seats: first come, first served."""
+        return self.order_by("created_at", "pk")
 
 
 class Registration(models.Model):
@@ -230,6 +346,8 @@ class Registration(models.Model):
     # Bookings are not content: keep them out of Wagtail's reference index, whose writes
     # would otherwise run inside the seat lock.
     wagtail_reference_index_ignore = True
+
+    objects = RegistrationQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -1,10 +1,12 @@
 """Booking rules for smartphone classes: the one place that gives out and frees seats.
 
 Every channel (public form, staff form, API) books through ``allocate_seat`` and cancels through
-``cancel_registration``. Each takes a row lock on the session (or series) it books, counts and
-writes inside one durable transaction; on SQLite the ``IMMEDIATE`` transaction mode gives the
-same serialisation. Mails are queued in that transaction (``classes.notifications.notify``)
-and sent after commit.
+``cancel_registration``; the admin changes a capacity through ``change_capacity`` and cancels
+a session through ``cancel_session``. Each takes a row lock on the session (or series) it
+books, counts and writes inside one durable transaction; on SQLite the ``IMMEDIATE``
+transaction mode gives the same serialisation. Mails are queued in that transaction
+(``classes.notifications.notify``) and sent after commit. Whether a class can be booked is
+``classes.availability.bookability``, asked again here under the lock.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Exists, Min, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from base.audit import log_action
+from classes.availability import CLOSED_REASONS, availability, bookability, seat_capacity
+from classes.availability import booking_target as booking_target
 from classes.models import (
     Attendance,
     ClassSeries,
@@ -59,9 +63,7 @@ error_messages = {
     "too_long": _("%(limit)s 文字以内で入力してください。"),
     "choice_invalid": _("選択肢から選んでください。"),
     "duplicate": _("この方は、この教室にすでに申し込まれています。"),
-    "cancelled": _("この回は中止になりました。"),
-    "started": _("この回はすでに始まっているため、申し込めません。"),
-    "not_bookable": _("この教室は申込を受け付けていません。"),
+    **CLOSED_REASONS,  # cancelled, started, not_bookable
     "wrong_target": _("この教室は全回まとめての申込です。"),
     "not_found": _("受付番号と電話番号に合う申込が見つかりません。"),
     "already_cancelled": _("この申込はすでに取り消されています。"),
@@ -74,6 +76,10 @@ error_messages = {
     "too_many_bookings": _(
         "この電話番号では、すでに%(limit)s件の申込があります。"
         "これ以上のお申込は、お電話か窓口でご相談ください。"
+    ),
+    "capacity_below_confirmed": _(
+        "すでに %(booked)s 人の予約があるため、定員をそれより少なくはできません"
+        "（%(booked)s 人以上にしてください）。"
     ),
 }
 
@@ -216,30 +222,9 @@ def _squash(value: str) -> str:
 # --- Capacity -----------------------------------------------------------------------------
 
 
-def series_capacity(series: ClassSeries) -> int:
-    """A whole-series booking needs a seat in every session: the smallest session decides."""
-    value = series.sessions.filter(status=ClassSession.Status.SCHEDULED).aggregate(
-        m=Min("capacity")
-    )["m"]
-    return value or 0
-
-
-def live_registrations(target: ClassSession | ClassSeries) -> QuerySet[Registration]:
-    live = Q(status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED])
-    if isinstance(target, ClassSession):
-        return Registration.objects.filter(live, session=target)
-    return Registration.objects.filter(live, series=target, session__isnull=True)
-
-
 def seats_left(session: ClassSession) -> int:
-    """Free seats of a session, counting per-session and whole-series bookings alike."""
-    if session.series.is_whole_series:
-        capacity = series_capacity(session.series)
-        taken = live_registrations(session.series).filter(status="confirmed").count()
-    else:
-        capacity = session.capacity
-        taken = live_registrations(session).filter(status="confirmed").count()
-    return max(capacity - taken, 0)
+    """Free seats of a session (``ClassSession.objects.with_availability``)."""
+    return availability(session).seats_left
 
 
 def waitlist_position(registration: Registration) -> int | None:
@@ -247,8 +232,8 @@ def waitlist_position(registration: Registration) -> int | None:
         return None
     target = registration.session or registration.series
     ahead = (
-        live_registrations(target)
-        .filter(status=Registration.Status.WAITLISTED)
+        Registration.objects.of_target(target)
+        .waiting()
         .filter(
             Q(created_at__lt=registration.created_at)
             | Q(created_at=registration.created_at, pk__lt=registration.pk)
@@ -259,11 +244,6 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 # --- Booking and cancelling ---------------------------------------------------------------
-
-
-def booking_target(session: ClassSession) -> ClassSession | ClassSeries:
-    """What a booking made from this session's page holds a seat in."""
-    return session.series if session.series.is_whole_series else session
 
 
 def allocate_seat(
@@ -287,17 +267,13 @@ def allocate_seat(
         with transaction.atomic(durable=True):
             locked = _lock(target)
             _check_bookable(locked)
-            if live_registrations(locked).filter(person_key=person_key).exists():
+            if Registration.objects.of_target(locked).live().filter(person_key=person_key).exists():
                 raise BookingError("duplicate")
             if channel in RESIDENT_CHANNELS:
                 _check_phone_cap(request.phone)
-            capacity = (
-                locked.capacity if isinstance(locked, ClassSession) else series_capacity(locked)
-            )
+            capacity = seat_capacity(locked)
             taken = set(
-                live_registrations(locked)
-                .filter(status=Registration.Status.CONFIRMED)
-                .values_list("seat", flat=True)
+                Registration.objects.of_target(locked).confirmed().values_list("seat", flat=True)
             )
             seat = _lowest_free_seat(taken, capacity)
             registration = Registration.objects.create(
@@ -334,14 +310,12 @@ def allocate_seat(
 def active_registrations_of_phone(digits: str, now: datetime | None = None):
     """Live bookings of a phone number whose session (or a whole series' last) has not ended."""
     now = now or timezone.now()
-    series_running = ClassSession.objects.filter(
-        series=OuterRef("series"), status=ClassSession.Status.SCHEDULED, ends_at__gt=now
+    series_running = ClassSession.objects.scheduled().filter(
+        series=OuterRef("series"), ends_at__gt=now
     )
     return (
-        Registration.objects.filter(
-            phone=digits,
-            status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
-        )
+        Registration.objects.filter(phone=digits)
+        .live()
         .annotate(series_running=Exists(series_running))
         .filter(
             Q(session__status=ClassSession.Status.SCHEDULED, session__ends_at__gt=now)
@@ -406,11 +380,7 @@ def cancel_registration(registration: Registration, *, by=None) -> Registration 
 
 def _promote_first_waiting(target, seat: int) -> Registration | None:
     first = (
-        live_registrations(target)
-        .filter(status=Registration.Status.WAITLISTED)
-        .order_by("created_at", "pk")
-        .select_for_update()
-        .first()
+        Registration.objects.of_target(target).waiting().waiting_order().select_for_update().first()
     )
     if first is None:
         return None
@@ -422,6 +392,36 @@ def _promote_first_waiting(target, seat: int) -> Registration | None:
     return first
 
 
+def _fill_free_seats(target: ClassSession | ClassSeries) -> list[Registration]:
+    """Give every free seat of ``target`` to the people waiting, first come first served.
+
+    Runs under the target's lock; each promotion goes through ``_promote_first_waiting``
+    (so the promoted are told as after a cancellation).
+    """
+    capacity = seat_capacity(target)
+    taken = set(Registration.objects.of_target(target).confirmed().values_list("seat", flat=True))
+    promoted = []
+    for seat in range(1, capacity + 1):
+        if seat in taken:
+            continue
+        first = _promote_first_waiting(target, seat)
+        if first is None:
+            break
+        promoted.append(first)
+    return promoted
+
+
+def _compact_seats(target: ClassSession | ClassSeries, capacity: int) -> None:
+    """Move confirmed seats numbered above ``capacity`` to free numbers within it, so a
+    smaller capacity never leaves a seat number that the next booking could be given twice."""
+    confirmed = list(Registration.objects.of_target(target).confirmed().order_by("seat", "pk"))
+    free = iter(sorted(set(range(1, capacity + 1)) - {r.seat for r in confirmed}))
+    for registration in confirmed:
+        if registration.seat > capacity:
+            registration.seat = next(free)
+            registration.save(update_fields=["seat"])
+
+
 def _lock(target: ClassSession | ClassSeries) -> ClassSession | ClassSeries:
     model = type(target)
     related = ["series", "venue"] if model is ClassSession else []
@@ -429,22 +429,12 @@ def _lock(target: ClassSession | ClassSeries) -> ClassSession | ClassSeries:
 
 
 def _check_bookable(target: ClassSession | ClassSeries) -> None:
-    series = target.series if isinstance(target, ClassSession) else target
-    if not series.is_published:
-        raise BookingError("not_bookable")
-    if isinstance(target, ClassSession):
-        if series.is_whole_series:
-            raise BookingError("wrong_target")
-        if target.is_cancelled:
-            raise BookingError("cancelled")
-        if target.starts_at <= timezone.now():
-            raise BookingError("started")
-    else:
-        first = target.sessions.filter(status=ClassSession.Status.SCHEDULED).first()
-        if first is None or not target.is_whole_series:
-            raise BookingError("not_bookable")
-        if first.starts_at <= timezone.now():
-            raise BookingError("started")
+    """``bookability`` under the lock; a whole-series class is booked as the series."""
+    answer = bookability(target, seats=False)
+    if not answer.is_open:
+        raise BookingError(answer.code)
+    if isinstance(target, ClassSession) and target.series.is_whole_series:
+        raise BookingError("wrong_target")
 
 
 def _lowest_free_seat(taken: set[int | None], capacity: int) -> int | None:
@@ -487,23 +477,71 @@ def mark_call_done(call: PhoneCall, by=None, note: str = "") -> PhoneCall:
 # --- Sessions ---------------------------------------------------------------------------
 
 
-def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
-    """Cancel a session and tell everyone booked on it; returns how many were told."""
+def change_capacity(
+    session: ClassSession, new_capacity: int, *, actor=None, request=None
+) -> list[Registration]:
+    """Set a session's capacity under the seat lock; return the people given the new seats.
+
+    Raising it promotes people waiting in order (told by mail or put on the 要電話連絡 list,
+    as after a cancellation), so the next new booking cannot take a seat someone waits for.
+    Going below the confirmed bookings is refused (``capacity_below_confirmed``) and nothing
+    changes. For a whole-series class the series' seats are its smallest session's, so the
+    count and the promotions are the series'. ``actor`` and ``request`` are for the audit.
+    """
+    if new_capacity < 1:
+        raise ValueError("capacity must be at least 1")
     with transaction.atomic(durable=True):
+        target = _lock(booking_target(session))
+        locked = (
+            target
+            if isinstance(target, ClassSession)
+            else ClassSession.objects.select_for_update().get(pk=session.pk)
+        )
+        old_capacity = locked.capacity
+        locked.capacity = new_capacity
+        locked.save(update_fields=["capacity"])
+        capacity = seat_capacity(target)
+        booked = Registration.objects.of_target(target).confirmed().count()
+        if booked > capacity:
+            # Leaving the block by the exception rolls the new capacity back.
+            raise BookingError("capacity_below_confirmed", field="capacity", booked=booked)
+        _compact_seats(target, capacity)
+        promoted = _fill_free_seats(target)
+        log_action(
+            "classes.session.capacity_changed",
+            user=actor,
+            obj=locked,
+            data={
+                "from": old_capacity,
+                "to": new_capacity,
+                "promoted": [r.reference for r in promoted],
+            },
+            request=request,
+        )
+    session.refresh_from_db()
+    return promoted
+
+
+def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
+    """Cancel a session and tell everyone booked on it; returns how many were told.
+
+    Takes the same lock as a booking of the session. In a whole-series class the seats are the
+    smallest scheduled session's: when cancelling raises that, people waiting move up (and are
+    told, through ``_promote_first_waiting``).
+    """
+    with transaction.atomic(durable=True):
+        target = _lock(booking_target(session))
         locked = ClassSession.objects.select_for_update().get(pk=session.pk)
         if locked.is_cancelled:
             return 0
         locked.status = ClassSession.Status.CANCELLED
         locked.cancel_reason = reason
         locked.save(update_fields=["status", "cancel_reason"])
-        affected = list(
-            Registration.objects.filter(
-                Q(session=locked) | Q(series=locked.series, session__isnull=True),
-                status__in=[Registration.Status.CONFIRMED, Registration.Status.WAITLISTED],
-            )
-        )
+        affected = list(Registration.objects.for_session(locked).live())
         for registration in affected:
             notify(registration, "session_cancelled", session=locked)
+        if isinstance(target, ClassSeries):
+            _fill_free_seats(target)
     session.refresh_from_db()
     return len(affected)
 
@@ -512,6 +550,29 @@ def cancel_session(session: ClassSession, *, reason: str, by=None) -> int:
 class SeriesPlan:
     sessions: list[ClassSession]
     skipped: list[date]
+    series: ClassSeries | None = None  # the class the sessions were added to
+    new_series: bool = False  # a new class, because the one asked for was booked as a whole
+
+
+def whole_series_bookings(series: ClassSeries) -> int:
+    """Live bookings that hold a seat in every session of a whole-series class (0 otherwise).
+
+    Adding sessions to such a class would change what those people booked, so
+    ``create_series_sessions`` makes a new class instead.
+    """
+    if not series.is_whole_series:
+        return 0
+    return Registration.objects.of_target(series).live().count()
+
+
+def _copy_series(series: ClassSeries) -> ClassSeries:
+    """A new class with the same content and settings, and no sessions or bookings."""
+    fields = {
+        f.name: getattr(series, f.name)
+        for f in ClassSeries._meta.concrete_fields
+        if f.name not in ("id", "created_at")
+    }
+    return ClassSeries.objects.create(**fields)
 
 
 def create_series_sessions(
@@ -532,6 +593,11 @@ def create_series_sessions(
 
     A date in ``holidays`` is skipped and the series runs on to the next slot, so the class
     still has ``count`` sessions ("every Tuesday 10:00–12:00, 4 times from 6 January").
+
+    A whole-series class that already has live bookings is never changed: those people booked
+    its dates and venue. The sessions then go to a new class with the same content
+    (``SeriesPlan.new_series``), which is booked separately; its slips and pages list only
+    its own dates. Per-session classes just get the new sessions (each booking is of one).
     """
     if count < 1 or count > 52:
         raise ValueError("count must be between 1 and 52")
@@ -542,6 +608,11 @@ def create_series_sessions(
     skipped: list[date] = []
     day = first_date
     with transaction.atomic():
+        # The series row is what whole-series bookings lock: none can slip in meanwhile.
+        series = ClassSeries.objects.select_for_update().get(pk=series.pk)
+        new_series = whole_series_bookings(series) > 0
+        if new_series:
+            series = _copy_series(series)
         while len(sessions) < count:
             if day in holidays:
                 skipped.append(day)
@@ -558,7 +629,7 @@ def create_series_sessions(
                     session.trainers.set(trainers)
                 sessions.append(session)
             day += timedelta(days=interval_days)
-    return SeriesPlan(sessions=sessions, skipped=skipped)
+    return SeriesPlan(sessions=sessions, skipped=skipped, series=series, new_series=new_series)
 
 
 # --- Attendance ---------------------------------------------------------------------------
@@ -594,7 +665,7 @@ def check_in(
     check_attendance_window(session, now=now)
     registration = (
         Registration.objects.filter(reference=normalise_reference(reference))
-        .filter(Q(session=session) | Q(series=session.series_id, session__isnull=True))
+        .for_session(session)
         .first()
     )
     if registration is None:
@@ -669,7 +740,7 @@ def attendance_share(registration: Registration) -> tuple[int, int]:
     Counts every scheduled session of the series, future ones included, and the person's
     attendance under any of their registrations (session-by-session booking gives several).
     """
-    sessions = registration.series.sessions.filter(status=ClassSession.Status.SCHEDULED)
+    sessions = registration.series.sessions.scheduled()
     attended = (
         Attendance.objects.filter(
             registration__series=registration.series_id,

@@ -13,22 +13,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from base.qr import dark_runs, qr_matrix
-from classes.models import ClassSession, Registration
+from classes.availability import sessions_of
+from classes.models import Registration
 
 CRLF = "\r\n"
 MAX_LINE_OCTETS = 75
 PRODID = "-//Toshima City//ICT smartphone classes//JA"
-
-
-def sessions_of(registration: Registration) -> list[ClassSession]:
-    """The sessions a booking holds a seat in: its own session, or every scheduled one."""
-    if registration.session_id:
-        return [registration.session]
-    return list(
-        registration.series.sessions.filter(status=ClassSession.Status.SCHEDULED)
-        .select_related("venue", "room")
-        .order_by("starts_at")
-    )
 
 
 # --- QR code ------------------------------------------------------------------------------

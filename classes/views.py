@@ -16,7 +16,6 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
@@ -25,7 +24,8 @@ from django.views.generic import TemplateView
 
 from base.site import help_phone
 from classes import abuse
-from classes.filters import ClassFilterForm, ClassItem, add_availability, waiting_count
+from classes.availability import bookability, series_sessions, sessions_of
+from classes.filters import ClassFilterForm, ClassItem, add_availability
 from classes.forms import BookingForm, CancelLookupForm
 from classes.models import ClassSession, Registration
 from classes.services import (
@@ -35,10 +35,9 @@ from classes.services import (
     cancel_registration,
     find_registration,
     normalise_reference,
-    seats_left,
     waitlist_position,
 )
-from classes.slips import qr_svg, registration_calendar, sessions_of
+from classes.slips import qr_svg, registration_calendar
 
 PAGE_SIZE = 20
 # Session keys: bookings this browser may see, the one it is about to cancel, the last
@@ -91,37 +90,23 @@ def remember_booking(request: HttpRequest, registration: Registration) -> None:
     request.session[SEEN_KEY] = (seen + [registration.pk])[-20:]
 
 
-def booking_closed_reason(session: ClassSession) -> str | None:
-    """Why a session's page offers no booking (the service refuses these too)."""
-    if session.is_cancelled:
-        return _("この回は中止になりました。")
-    first = session
-    if session.series.is_whole_series:
-        first = (
-            session.series.sessions.filter(status=ClassSession.Status.SCHEDULED).first() or session
-        )
-    if first.starts_at <= timezone.now():
-        return _("この教室は申込の受付を終了しました。")
-    return None
-
-
 def session_context(session: ClassSession) -> dict:
+    """The class page: its dates, seats and whether it can be booked (``bookability``)."""
     series = session.series
-    if series.is_whole_series:
-        sessions = list(
-            series.sessions.filter(status=ClassSession.Status.SCHEDULED).select_related("venue")
-        )
-    else:
-        sessions = [session]
+    sessions = list(series_sessions(series)) if series.is_whole_series else [session]
     page = series.course_page.specific if series.course_page else None
+    answer = bookability(session)
     return {
         "session": session,
         "series": series,
         "venue": session.venue,
         "sessions": sessions,
-        "seats_left": seats_left(session),
-        "waiting": waiting_count(session),
-        "closed_reason": booking_closed_reason(session),
+        "other_venues": list(
+            dict.fromkeys(s.venue for s in sessions if s.venue_id != session.venue_id)
+        ),
+        "seats_left": answer.seats_left,
+        "waiting": answer.waiting,
+        "closed_reason": answer.reason,
         "materials_url": page.url if page is not None and page.live else None,
     }
 

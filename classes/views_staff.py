@@ -14,7 +14,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Min, Q, QuerySet, Value
+from django.db.models import Q, QuerySet, Value
 from django.db.models.functions import Replace
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -31,6 +31,7 @@ from accounts.roles import Role, has_role
 from accounts.views import StaffPageMixin
 from base.audit import log_action, query_fingerprint
 from classes import abuse
+from classes.availability import bookability, series_sessions, sessions_of
 from classes.forms_staff import (
     AttendanceForm,
     BookingSearchForm,
@@ -61,12 +62,10 @@ from classes.skills import (
     skill_answers,
     skill_items,
 )
-from classes.slips import qr_svg, sessions_of
+from classes.slips import qr_svg
 
 COUNTER_ROLES = frozenset({Role.COUNTER, Role.ADMIN})
 TRAINER_ROLES = frozenset({Role.TRAINER, Role.ADMIN})
-LIVE = (Registration.Status.CONFIRMED, Registration.Status.WAITLISTED)
-ARRIVED = (Attendance.Status.PRESENT, Attendance.Status.LATE)
 SEARCH_LIMIT = 50
 UPCOMING_LIMIT = 40
 DONE_CALLS_SHOWN = 30
@@ -86,73 +85,27 @@ class SessionSummary:
 
 
 def session_summaries(sessions: list[ClassSession]) -> list[SessionSummary]:
-    """Booked, waiting and checked-in counts of many sessions in four queries."""
-    ids = [s.pk for s in sessions]
-    series_ids = {s.series_id for s in sessions}
-    per_session: dict[tuple[int, str], int] = {
-        (row["session_id"], row["status"]): row["n"]
-        for row in Registration.objects.filter(session_id__in=ids, status__in=LIVE)
-        .values("session_id", "status")
-        .annotate(n=Count("pk"))
-    }
-    per_series: dict[tuple[int, str], int] = {
-        (row["series_id"], row["status"]): row["n"]
-        for row in Registration.objects.filter(
-            series_id__in=series_ids, session__isnull=True, status__in=LIVE
+    """Seats, booked, waiting and checked-in counts of many sessions in one query
+    (``ClassSession.objects.with_availability``)."""
+    counted = ClassSession.objects.filter(pk__in=[s.pk for s in sessions]).with_availability()
+    by_pk = {s.pk: s for s in counted}
+    return [
+        SessionSummary(
+            session=session,
+            capacity=by_pk[session.pk].seat_capacity,
+            booked=by_pk[session.pk].confirmed,
+            waiting=by_pk[session.pk].waiting,
+            checked_in=by_pk[session.pk].checked_in,
         )
-        .values("series_id", "status")
-        .annotate(n=Count("pk"))
-    }
-    series_capacity = {
-        row["series_id"]: row["m"]
-        for row in ClassSession.objects.filter(
-            series_id__in=series_ids, status=ClassSession.Status.SCHEDULED
-        )
-        .values("series_id")
-        .annotate(m=Min("capacity"))
-    }
-    arrived = {
-        row["session_id"]: row["n"]
-        for row in Attendance.objects.filter(
-            session_id__in=ids,
-            status__in=ARRIVED,
-            registration__status=Registration.Status.CONFIRMED,
-        )
-        .values("session_id")
-        .annotate(n=Count("pk"))
-    }
-    summaries = []
-    for session in sessions:
-        if session.series.is_whole_series:
-            key, counts = session.series_id, per_series
-            capacity = series_capacity.get(session.series_id, session.capacity)
-        else:
-            key, counts = session.pk, per_session
-            capacity = session.capacity
-        summaries.append(
-            SessionSummary(
-                session=session,
-                capacity=capacity,
-                booked=counts.get((key, Registration.Status.CONFIRMED), 0),
-                waiting=counts.get((key, Registration.Status.WAITLISTED), 0),
-                checked_in=arrived.get(session.pk, 0),
-            )
-        )
-    return summaries
-
-
-def bookings_of_session(session: ClassSession) -> QuerySet[Registration]:
-    """Bookings that hold (or held) a place in a session: its own and whole-series ones."""
-    return Registration.objects.filter(
-        Q(session=session) | Q(series=session.series_id, session__isnull=True)
-    )
+        for session in sessions
+    ]
 
 
 def session_participants(session: ClassSession) -> list[Registration]:
     """Live bookings of a session: confirmed (by kana), then waiting (in waitlist order)."""
-    live = bookings_of_session(session).filter(status__in=LIVE)
-    confirmed = live.filter(status=Registration.Status.CONFIRMED).order_by("name_kana", "pk")
-    waiting = live.filter(status=Registration.Status.WAITLISTED).order_by("created_at", "pk")
+    bookings = Registration.objects.for_session(session)
+    confirmed = bookings.confirmed().order_by("name_kana", "pk")
+    waiting = bookings.waiting().waiting_order()
     return list(confirmed) + list(waiting)
 
 
@@ -279,11 +232,9 @@ class DashboardView(CounterPageMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         sessions = list(
-            ClassSession.objects.filter(
-                status=ClassSession.Status.SCHEDULED,
-                starts_at__gte=timezone.now(),
-                series__is_published=True,
-            ).select_related("series", "venue", "room")[:UPCOMING_LIMIT]
+            ClassSession.objects.upcoming()
+            .public()
+            .select_related("series", "venue", "room")[:UPCOMING_LIMIT]
         )
         context["summaries"] = session_summaries(sessions)
         context["open_calls"] = PhoneCall.objects.filter(done_at__isnull=True).count()
@@ -305,13 +256,7 @@ class ProxyBookingView(CounterPageMixin, FormView):
         )
 
     def closed_reason(self) -> str | None:
-        if self.session.is_cancelled:
-            return str(error_messages["cancelled"])
-        if not self.session.series.is_published:
-            return str(error_messages["not_bookable"])
-        if self.session.starts_at <= timezone.now():
-            return str(error_messages["started"])
-        return None
+        return bookability(self.session, seats=False).reason
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -553,9 +498,7 @@ class SuspiciousBookingsView(CounterPageMixin, TemplateView):
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         pks = [int(pk) for pk in request.POST.getlist("registration") if pk.isdigit()][:500]
         selected = list(
-            Registration.objects.filter(pk__in=pks, status__in=LIVE).select_related(
-                "series", "session"
-            )
+            Registration.objects.filter(pk__in=pks).live().select_related("series", "session")
         )
         if not selected:
             messages.error(request, _("取り消す申込を選んでください。"))
@@ -658,7 +601,9 @@ class RosterView(RosterMixin, TemplateView):
             messages.error(request, _("出欠を選び直してください。"))
             return redirect(roster_url)
         registration = (
-            bookings_of_session(self.session).filter(pk=form.cleaned_data["registration"]).first()
+            Registration.objects.for_session(self.session)
+            .filter(pk=form.cleaned_data["registration"])
+            .first()
         )
         if registration is None:
             messages.error(request, str(error_messages["not_on_session"]))
@@ -839,9 +784,7 @@ class SkillCheckView(TrainerSessionMixin, TemplateView):
             requested=self.request.GET.get("phase", ""),
             units=units,
             people=people,
-            series_sessions=self.session.series.sessions.filter(
-                status=ClassSession.Status.SCHEDULED
-            ).order_by("starts_at"),
+            series_sessions=series_sessions(self.session.series),
         )
         log_action(
             "classes.skills.viewed",
@@ -858,7 +801,9 @@ class SkillCheckView(TrainerSessionMixin, TemplateView):
             raise Http404
         pk = request.POST.get("registration", "")
         registration = (
-            bookings_of_session(self.session).filter(pk=pk).first() if pk.isdigit() else None
+            Registration.objects.for_session(self.session).filter(pk=pk).first()
+            if pk.isdigit()
+            else None
         )
         if registration is None:
             raise Http404

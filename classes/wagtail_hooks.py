@@ -2,7 +2,8 @@
 
 Booking state changes only through ``classes.services``: registrations and phone calls are
 read-only here, a session's status is not on its form (cancelling goes through
-``SessionCancelView`` so that people are told), and nothing with bookings can be deleted.
+``SessionCancelView`` so that people are told), a new capacity is set by ``change_capacity``
+(which gives new seats to the people waiting), and nothing with bookings can be deleted.
 """
 
 from __future__ import annotations
@@ -29,9 +30,9 @@ from wagtail.admin.widgets import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
@@ -45,7 +46,7 @@ from classes.admin_views import (
     SessionCancelView,
 )
 from classes.models import ClassSeries, ClassSession, PhoneCall, Registration, Room, Venue
-from classes.services import has_completed_series, live_registrations, series_capacity
+from classes.services import BookingError, change_capacity, has_completed_series
 
 SUBMENU_HOOK = "register_classes_admin_menu_item"
 
@@ -79,9 +80,7 @@ class NoDeleteWhenBookedPolicy(ModelPermissionPolicy):
 
 def _has_bookings(instance) -> bool:
     if isinstance(instance, ClassSession):
-        return Registration.objects.filter(
-            Q(session=instance) | Q(series=instance.series_id, session__isnull=True)
-        ).exists()
+        return Registration.objects.for_session(instance).exists()
     if isinstance(instance, ClassSeries):
         return instance.registrations.exists()
     return False
@@ -106,15 +105,10 @@ def _local(value) -> str:
 
 
 def booked_label(session: ClassSession) -> str:
-    """予約 / 定員, with the waitlist: whole-series bookings count for every session."""
-    target = session.series if session.series.is_whole_series else session
-    live = live_registrations(target)
-    confirmed = live.filter(status=Registration.Status.CONFIRMED).count()
-    waiting = live.filter(status=Registration.Status.WAITLISTED).count()
-    capacity = series_capacity(session.series) if target is session.series else session.capacity
-    label = f"{confirmed} / {capacity or session.capacity}"
-    if waiting:
-        label += _("（待ち %(count)s）") % {"count": waiting}
+    """予約 / 定員, with the waitlist, from ``with_availability`` (the listing's queryset)."""
+    label = f"{session.confirmed} / {session.seat_capacity}"
+    if session.waiting:
+        label += _("（待ち %(count)s）") % {"count": session.waiting}
     return label
 
 
@@ -161,18 +155,39 @@ class ClassSessionForm(WagtailAdminModelForm):
         room, venue = data.get("room"), data.get("venue")
         if room and venue and room.venue_id != venue.pk:
             self.add_error("room", _("この部屋は選んだ会場の部屋ではありません。"))
-        capacity = data.get("capacity")
-        if capacity and self.instance.pk:
-            series = data.get("series") or self.instance.series
-            target = series if series.is_whole_series else self.instance
-            booked = live_registrations(target).filter(status="confirmed").count()
-            if capacity < booked:
-                self.add_error(
-                    "capacity",
-                    _("すでに %(booked)s 人の予約があるため、定員をそれより少なくはできません。")
-                    % {"booked": booked},
-                )
         return data
+
+
+class ClassSessionEditView(EditView):
+    """A changed capacity goes through ``change_capacity`` first: under the seat lock, it
+    gives new seats to the people waiting, in order, or refuses to go below the confirmed
+    bookings (the error is shown on the field and nothing is saved)."""
+
+    def form_valid(self, form):
+        if self.object.pk and "capacity" in form.changed_data:
+            current = ClassSession.objects.select_related("series").get(pk=self.object.pk)
+            try:
+                promoted = change_capacity(
+                    current,
+                    form.cleaned_data["capacity"],
+                    actor=self.request.user,
+                    request=self.request,
+                )
+            except BookingError as exc:
+                form.add_error("capacity", exc.message)
+                self.produced_error_code = "validation_error"
+                self.produced_error_message = self.get_error_message()
+                return self.form_invalid(form)
+            if promoted:
+                messages.info(
+                    self.request,
+                    _("キャンセル待ちの %(count)s 人が繰り上がりました（%(names)s）。")
+                    % {
+                        "count": len(promoted),
+                        "names": "、".join(f"{r.name}（{r.reference}）" for r in promoted),
+                    },
+                )
+        return super().form_valid(form)
 
 
 class ClassSessionFilterSet(WagtailFilterSet):
@@ -314,6 +329,7 @@ class ClassSessionViewSet(SnippetViewSet):
         "status",
         Column("booked", label=gettext_lazy("予約／定員"), accessor=booked_label),
     ]
+    edit_view_class = ClassSessionEditView
     filterset_class = ClassSessionFilterSet
     ordering = ["starts_at"]
     copy_view_enabled = False
@@ -330,7 +346,7 @@ class ClassSessionViewSet(SnippetViewSet):
     ]
 
     def get_queryset(self, request: HttpRequest):
-        return ClassSession.objects.select_related("series", "venue")
+        return ClassSession.objects.select_related("series", "venue").with_availability()
 
     def get_edit_handler(self):
         return ObjectList(self.panels, base_form_class=ClassSessionForm).bind_to_model(self.model)

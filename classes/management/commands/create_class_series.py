@@ -107,12 +107,19 @@ class Command(BaseCommand):
             self.stdout.write(f"  - {day.isoformat()} 休み / skipped")
         for session in plan.clashes:
             self.stdout.write(f"  ! 時間の重なる回 / overlaps: {session}")
+        if plan.booked:
+            self.stdout.write(
+                f"  ! 全回まとめての申込が {plan.booked} 件あるため、新しい教室として作成します。"
+                f" / The class has {plan.booked} whole-series bookings: a new class is created."
+            )
         if options["dry_run"]:
             for day in plan.dates:
                 self.stdout.write(f"  {day.isoformat()} ({WEEKDAYS[day.weekday()]})")
             self.stdout.write("試行のため、何も作成していません。 / Dry run: nothing was created.")
             return
         result = form.create_sessions()
+        if result.new_series:
+            self.stdout.write(f"新しい教室 / new class: id {result.series.pk}")
         for session in result.sessions:
             self.stdout.write(f"  + {timezone.localtime(session.starts_at):%Y-%m-%d %H:%M}")
         self.stdout.write(
