@@ -184,7 +184,8 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs HTTPS; browsers treat http://localhost as secure, allauth needs telling.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Roles (accounts.roles.Role values) that must set up a second factor before they reach any
-# page but the MFA set-up. DESIGN.md asks it of staff as well; add "staff" here to do that.
+# page but the MFA set-up (README, "Roles and access"). To ask it of every employee as well,
+# add "staff" (the environment variable of the same name does it without a code change).
 MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["trainer", "counter", "admin"])
 
 # --- Internationalisation ---------------------------------------------------------------
