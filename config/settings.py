@@ -323,6 +323,14 @@ CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE = env_int("CLASSES_MAX_ACTIVE_BOOKINGS_PER
 CLASSES_SUSPICIOUS_WINDOW_MINUTES = env_int("CLASSES_SUSPICIOUS_WINDOW_MINUTES", 10)
 CLASSES_SUSPICIOUS_MIN_BOOKINGS = env_int("CLASSES_SUSPICIOUS_MIN_BOOKINGS", 3)
 CLASSES_SUSPICIOUS_DAYS = env_int("CLASSES_SUSPICIOUS_DAYS", 7)
+# Class mails (outbox, classes.notifications): a failed send is tried again after
+# CLASSES_MAIL_RETRY_MINUTES, doubling each time; after CLASSES_MAIL_MAX_ATTEMPTS tries the
+# person goes on the 要電話連絡 list. `manage.py send_class_mails` sends what is due.
+CLASSES_MAIL_MAX_ATTEMPTS = env_int("CLASSES_MAIL_MAX_ATTEMPTS", 5)
+CLASSES_MAIL_RETRY_MINUTES = env_int("CLASSES_MAIL_RETRY_MINUTES", 10)
+# Check-in and attendance are accepted on the session's day only: from this many minutes
+# before the start until the end of that day (classes.services.check_attendance_window).
+CLASSES_CHECKIN_OPENS_MINUTES = env_int("CLASSES_CHECKIN_OPENS_MINUTES", 60)
 # xAPI statements per learner, and look-ups of the public certificate page per client IP.
 XAPI_RATE_LIMIT = env_str("XAPI_RATE_LIMIT", "120/m")
 CERTIFICATE_VERIFY_RATE_LIMIT = env_str("CERTIFICATE_VERIFY_RATE_LIMIT", "30/10m")
@@ -376,11 +384,3 @@ LOGGING = {
         "django_tasks": {"level": "WARNING"},
     },
 }
-# Class mails (outbox, classes.notifications): a failed send is tried again after
-# CLASSES_MAIL_RETRY_MINUTES, doubling each time; after CLASSES_MAIL_MAX_ATTEMPTS tries the
-# person goes on the 要電話連絡 list. `manage.py send_class_mails` sends what is due.
-CLASSES_MAIL_MAX_ATTEMPTS = env_int("CLASSES_MAIL_MAX_ATTEMPTS", 5)
-CLASSES_MAIL_RETRY_MINUTES = env_int("CLASSES_MAIL_RETRY_MINUTES", 10)
-# Check-in and attendance are accepted on the session's day only: from this many minutes
-# before the start until the end of that day (classes.services.check_attendance_window).
-CLASSES_CHECKIN_OPENS_MINUTES = env_int("CLASSES_CHECKIN_OPENS_MINUTES", 60)
