@@ -65,17 +65,20 @@ def booking_target(session: ClassSession) -> ClassSession | ClassSeries:
     return session.series if session.series.is_whole_series else session
 
 
-def series_sessions(series: ClassSeries) -> QuerySet[ClassSession]:
+def series_sessions(series: ClassSeries, *, with_cancelled: bool = False) -> QuerySet[ClassSession]:
     """The dates of a class: its scheduled sessions, in order (what a whole-series booking
-    covers, what the class page, slips, mails and certificates list)."""
-    return series.sessions.scheduled().select_related("venue", "room").order_by("starts_at", "pk")
+    covers, what the class page, slips, mails and certificates list). ``with_cancelled``
+    adds the cancelled ones, for staff pages that mark them 中止."""
+    sessions = series.sessions.all() if with_cancelled else series.sessions.scheduled()
+    return sessions.select_related("venue", "room").order_by("starts_at", "pk")
 
 
-def sessions_of(registration: Registration) -> list[ClassSession]:
-    """The sessions a booking holds a seat in: its own session, or every scheduled one."""
+def sessions_of(registration: Registration, *, with_cancelled: bool = False) -> list[ClassSession]:
+    """The sessions a booking holds a seat in: its own session, or every scheduled one of
+    its whole series (``with_cancelled``: the cancelled ones too)."""
     if registration.session_id:
         return [registration.session]
-    return list(series_sessions(registration.series))
+    return list(series_sessions(registration.series, with_cancelled=with_cancelled))
 
 
 def seat_capacity(target: ClassSession | ClassSeries) -> int:

@@ -29,6 +29,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from base.site import help_phone
+from classes.availability import sessions_of
 from classes.models import ClassSession, Notification, PhoneCall, Registration
 
 logger = logging.getLogger(__name__)
@@ -211,7 +212,7 @@ def _send(note: Notification, registration: Registration) -> None:
     context = {
         "registration": registration,
         "session": session or registration.session,
-        "sessions": _sessions_of(registration),
+        "sessions": sessions_of(registration),
         "help_phone": help_phone(),
     }
     # Residents read Japanese; the mail does not follow the language of whoever triggered it.
@@ -269,15 +270,10 @@ def send_day_before_reminders(day: date | None = None) -> dict:
     reminder is one outbox row, sent here and, if that fails, by the worker's next runs.
     """
     day = day or (timezone.localdate() + timedelta(days=1))
-    sessions = ClassSession.objects.filter(
-        status=ClassSession.Status.SCHEDULED, starts_at__date=day
-    ).select_related("series")
+    sessions = ClassSession.objects.scheduled().filter(starts_at__date=day).select_related("series")
     mailed = listed = 0
     for session in sessions:
-        registrations = Registration.objects.filter(
-            Q(session=session) | Q(series=session.series_id, session__isnull=True),
-            status=Registration.Status.CONFIRMED,
-        )
+        registrations = Registration.objects.holding_seat_in(session)
         for registration in registrations:
             outcome = notify(registration, "reminder", session=session, send_after_commit=False)
             listed += outcome == "listed"
@@ -286,13 +282,3 @@ def send_day_before_reminders(day: date | None = None) -> dict:
         ).values_list("pk", flat=True)
         mailed += sum(deliver(pk) == "sent" for pk in list(queued))
     return {"day": day.isoformat(), "sessions": len(sessions), "mailed": mailed, "listed": listed}
-
-
-def _sessions_of(registration: Registration) -> list[ClassSession]:
-    if registration.session_id:
-        return [registration.session]
-    return list(
-        registration.series.sessions.filter(status=ClassSession.Status.SCHEDULED).select_related(
-            "venue"
-        )
-    )

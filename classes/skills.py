@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.audit import log_action
+from classes.availability import series_sessions
 from classes.models import ClassSeries, ClassSession, Registration, SkillCheck
 from courses.models import CurriculumUnit
 
@@ -52,9 +53,7 @@ def phases_for(session: ClassSession) -> list[str]:
 
     A series of one session offers both.
     """
-    scheduled = session.series.sessions.filter(status=ClassSession.Status.SCHEDULED).order_by(
-        "starts_at", "pk"
-    )
+    scheduled = series_sessions(session.series)
     phases = []
     first, last = scheduled.first(), scheduled.last()
     if first is not None and first.pk == session.pk:

@@ -155,12 +155,6 @@ def _session_range(days_ahead: int) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=days_ahead + 1)
 
 
-def _sessions_of_booking(registration: Registration) -> list[ClassSession]:
-    if registration.session_id:
-        return [registration.session]
-    return list(registration.series.sessions.select_related("venue", "room").order_by("starts_at"))
-
-
 # --- Access ---------------------------------------------------------------------------------
 
 
@@ -336,7 +330,7 @@ class BookingDetailView(BookingMixin, TemplateView):
         context["registration"] = registration
         context["phone_display"] = format_phone(registration.phone)
         context["waitlist_position"] = waitlist_position(registration)
-        context["sessions"] = _sessions_of_booking(registration)
+        context["sessions"] = sessions_of(registration, with_cancelled=True)
         context["attendances"] = registration.attendances.select_related("session").order_by(
             "session__starts_at"
         )
@@ -355,7 +349,7 @@ class BookingCancelView(BookingMixin, TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["registration"] = self.registration
-        context["sessions"] = _sessions_of_booking(self.registration)
+        context["sessions"] = sessions_of(self.registration, with_cancelled=True)
         return context
 
     def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:

@@ -368,3 +368,28 @@ def test_too_long_a_note_is_refused_and_the_call_stays_open(counter_client):
     call.refresh_from_db()
     assert call.done_at is None
     assert "200 文字以下" in response.content.decode()
+
+
+def test_booking_detail_of_a_whole_series_lists_its_dates_in_order_and_marks_a_cancelled_one(
+    counter_client,
+):
+    # Staff see every date of the booking, a cancelled one marked 中止; the resident's slip and
+    # mails (classes.availability.sessions_of without cancelled ones) list only those held.
+    from classes.availability import sessions_of
+    from classes.services import cancel_session
+
+    series = make_series(booking_mode="series")
+    later = make_session(series, days=21)
+    first = make_session(series, days=7)
+    dropped = make_session(series, days=14)
+    registration = allocate_seat(series, booking(1), channel="web")
+    cancel_session(dropped, reason="会場点検のため")
+    registration.refresh_from_db()
+    html = counter_client.get(
+        reverse("classes_staff:booking_detail", args=[registration.reference])
+    ).content.decode()
+    lines = [part.split("</li>")[0] for part in html.split('class="session-line__when"')[1:]]
+    assert len(lines) == 3
+    assert "中止" not in lines[0] and "中止" in lines[1] and "中止" not in lines[2]
+    assert sessions_of(registration) == [first, later]
+    assert sessions_of(registration, with_cancelled=True) == [first, dropped, later]
