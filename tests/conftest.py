@@ -7,7 +7,9 @@ from collections.abc import Callable
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.utils import translation
 
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
@@ -18,6 +20,15 @@ pytest_plugins = ["tests.browser.support"]
 # The permission matrix and the accessibility audit speak of these six kinds of visitor.
 VISITORS = ("anonymous", "resident", "staff", "trainer", "counter", "admin")
 TEST_PASSWORD = "correct-horse-battery-42"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Start every test in the site's language: a request through LocaleMiddleware leaves the
+    language it chose active in the thread, which would leak into the next test."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def pytest_configure(config):

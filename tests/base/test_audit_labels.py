@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.roles import Role
 from base.audit import action_label, log_action, registered_actions
@@ -45,8 +46,13 @@ def test_every_written_code_has_a_label():
     assert not missing
 
 
-def test_labels_are_japanese_and_unknown_codes_show_as_they_are():
-    assert action_label("learning.training.overdue_viewed") == "研修の期限切れ一覧を表示"
+def test_labels_follow_the_language_and_unknown_codes_show_as_they_are():
+    with translation.override("ja"):
+        assert action_label("learning.training.overdue_viewed") == "研修の期限切れ一覧を表示"
+    with translation.override("en"):
+        assert action_label("learning.training.overdue_viewed") == (
+            "View the list of overdue training"
+        )
     assert action_label("someone.else.did") == "someone.else.did"
 
 
