@@ -48,3 +48,23 @@ def booking(n: int = 1, **fields) -> BookingRequest:
     }
     data.update(fields)
     return BookingRequest(**data)
+
+
+def schedule_form(series: ClassSeries, venue: Venue, **overrides) -> dict:
+    """The 回をまとめて作成 form's fields, asking for a preview: four weekly sessions from
+    2030-01-08 (a Tuesday), 10:00-12:00, 12 seats; ``overrides`` replace any field."""
+    data = {
+        "series": series.pk,
+        "venue": venue.pk,
+        "room": "",
+        "first_date": "2030-01-08",
+        "start_time": "10:00",
+        "end_time": "12:00",
+        "count": "4",
+        "interval": "7",
+        "capacity": "12",
+        "holidays": "",
+        "action": "preview",
+    }
+    data.update(overrides)
+    return data

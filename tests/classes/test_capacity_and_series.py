@@ -18,7 +18,13 @@ from accounts.roles import Role
 from classes import services
 from classes.models import ClassSeries, ClassSession, PhoneCall, Registration
 from classes.services import BookingError, allocate_seat, cancel_registration
-from tests.classes.factories import booking, make_series, make_session, make_venue
+from tests.classes.factories import (
+    booking,
+    make_series,
+    make_session,
+    make_venue,
+    schedule_form,
+)
 from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -135,20 +141,8 @@ def test_lowering_capacity_renumbers_seats_so_no_seat_is_given_twice():
 
 
 def _schedule(admin_client, series, venue, **overrides):
-    data = {
-        "series": series.pk,
-        "venue": venue.pk,
-        "room": "",
-        "first_date": (timezone.localdate() + timedelta(days=60)).isoformat(),
-        "start_time": "10:00",
-        "end_time": "12:00",
-        "count": "4",
-        "interval": "7",
-        "capacity": "12",
-        "holidays": "",
-        "action": "preview",
-    }
-    data.update(overrides)
+    first = (timezone.localdate() + timedelta(days=60)).isoformat()
+    data = schedule_form(series, venue, **{"first_date": first, **overrides})
     preview = admin_client.post(SCHEDULE_URL, data)
     token = preview.context["plan"].token
     created = admin_client.post(SCHEDULE_URL, {**data, "action": "create", "preview_token": token})

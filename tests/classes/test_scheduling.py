@@ -19,7 +19,7 @@ from accounts.roles import Role
 from classes.admin_views import parse_date_text, parse_holidays, plan_dates
 from classes.models import ClassSession, PhoneCall, Registration, Room
 from classes.services import allocate_seat, create_series_sessions
-from tests.classes.factories import booking, make_series, make_session, make_venue
+from tests.classes.factories import booking, make_series, make_session, make_venue, schedule_form
 from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -36,24 +36,6 @@ def admin_client(make_user) -> Client:
 
 def _local_dates(sessions) -> list[date]:
     return [timezone.localtime(s.starts_at).date() for s in sessions]
-
-
-def _schedule_data(series, venue, **overrides) -> dict:
-    data = {
-        "series": series.pk,
-        "venue": venue.pk,
-        "room": "",
-        "first_date": "2030-01-08",  # a Tuesday
-        "start_time": "10:00",
-        "end_time": "12:00",
-        "count": "4",
-        "interval": "7",
-        "capacity": "12",
-        "holidays": "",
-        "action": "preview",
-    }
-    data.update(overrides)
-    return data
 
 
 # --- Holiday lines -------------------------------------------------------------------------
@@ -111,7 +93,7 @@ def test_holidays_are_skipped_and_the_series_runs_on_to_keep_its_count():
 def test_admin_preview_lists_dates_and_skipped_days_and_creates_nothing(admin_client):
     series, venue = make_series(), make_venue()
     response = admin_client.post(
-        SCHEDULE_URL, _schedule_data(series, venue, holidays="1/15\n2030-12-31")
+        SCHEDULE_URL, schedule_form(series, venue, holidays="1/15\n2030-12-31")
     )
     assert response.status_code == 200
     plan = response.context["plan"]
@@ -128,7 +110,7 @@ def test_admin_preview_lists_dates_and_skipped_days_and_creates_nothing(admin_cl
 def test_admin_confirm_creates_the_previewed_sessions(admin_client, make_user):
     series, venue = make_series(), make_venue()
     trainer = make_user(Role.TRAINER)
-    data = _schedule_data(series, venue, holidays="1/15", trainers=[trainer.pk])
+    data = schedule_form(series, venue, holidays="1/15", trainers=[trainer.pk])
     preview = admin_client.post(SCHEDULE_URL, data)
     token = preview.context["plan"].token
     response = admin_client.post(SCHEDULE_URL, {**data, "action": "create", "preview_token": token})
@@ -143,7 +125,7 @@ def test_admin_confirm_creates_the_previewed_sessions(admin_client, make_user):
 
 def test_admin_confirm_of_a_changed_form_previews_again(admin_client):
     series, venue = make_series(), make_venue()
-    data = _schedule_data(series, venue)
+    data = schedule_form(series, venue)
     token = admin_client.post(SCHEDULE_URL, data).context["plan"].token
     response = admin_client.post(
         SCHEDULE_URL, {**data, "count": "6", "action": "create", "preview_token": token}
@@ -155,7 +137,7 @@ def test_admin_confirm_of_a_changed_form_previews_again(admin_client):
 
 def test_a_bad_holiday_line_creates_nothing_and_keeps_the_input(admin_client):
     series, venue = make_series(), make_venue()
-    data = _schedule_data(series, venue, holidays="1/15\nあした", action="create")
+    data = schedule_form(series, venue, holidays="1/15\nあした", action="create")
     response = admin_client.post(SCHEDULE_URL, data)
     assert response.status_code == 200
     errors = response.context["form"].errors["holidays"]
@@ -171,7 +153,7 @@ def test_a_bad_holiday_line_creates_nothing_and_keeps_the_input(admin_client):
 def test_form_checks_times_and_room(admin_client):
     series, venue = make_series(), make_venue()
     other_room = Room.objects.create(venue=make_venue("区民ひろば要"), name="集会室")
-    data = _schedule_data(series, venue, start_time="12:00", end_time="10:00", room=other_room.pk)
+    data = schedule_form(series, venue, start_time="12:00", end_time="10:00", room=other_room.pk)
     form = admin_client.post(SCHEDULE_URL, data).context["form"]
     assert "end_time" in form.errors and "room" in form.errors
 

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from reportlab.pdfbase import pdfmetrics
 
 from accounts.roles import Role
+from base.models import AuditEntry
 from learning.certificates import (
     GOTHIC,
     CertificateContent,
@@ -354,3 +355,22 @@ def test_completions_without_a_certificate_cannot_be_verified(client, learner):
     )
     assert find_certificate("") is None
     assert client.get(_verify_url("NONE")).status_code == 404
+
+
+# --- Audit: someone else's certificate ---------------------------------------------------------
+
+
+def test_admin_download_of_someone_elses_certificate_is_audited_once(client, make_user, completion):
+    admin = make_user(Role.ADMIN, mfa=True)
+    response = sign_in(client, admin).get(_pdf_url())
+    assert response.status_code == 200
+    entry = AuditEntry.objects.get(action="learning.certificate.downloaded")
+    assert (entry.user, entry.obj) == (admin, completion)
+    assert entry.ip == "127.0.0.1"
+    assert AuditEntry.objects.count() == 1
+
+
+def test_owner_download_records_nothing(client, completion):
+    response = sign_in(client, completion.user).get(_pdf_url())
+    assert response.status_code == 200
+    assert not AuditEntry.objects.exists()
