@@ -12,8 +12,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from base.exports import CSV, XLSX
 from learning.fiscal import fiscal_year
-from training.exports import CSV, XLSX
 
 SCOPE_OWN = "own"
 SCOPE_ALL = "all"

@@ -34,7 +34,7 @@ from django.views.generic import TemplateView
 from accounts.models import PATH_SEPARATOR, Department, User
 from accounts.roles import Role, has_role
 from base.audit import log_action
-from training.exports import export_response
+from base.exports import export_response
 from training.forms import SCOPE_ALL, DepartmentFilterForm, ExportForm, FiscalYearForm
 from training.models import Cohort, TrainingRequirement
 from training.status import (

@@ -1,4 +1,4 @@
-"""CSV and Excel writers of the training reports (training.exports)."""
+"""CSV and Excel writers shared by the reports and the analytics downloads (base.exports)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
-from training.exports import csv_bytes, export_response, safe_text, sheet_name, xlsx_bytes
+from base.exports import csv_bytes, export_response, safe_text, sheet_name, xlsx_bytes
 
 HEADER = ["職員番号", "氏名", "修了日時", "期限", "得点"]
 ROWS = [
