@@ -340,6 +340,13 @@ TEXT_SIZE_COOKIE = "text_size"
 TRAINING_REMINDER_DAYS = env_str("TRAINING_REMINDER_DAYS", "14,3")
 TRAINING_OVERDUE_EVERY_DAYS = env_int("TRAINING_OVERDUE_EVERY_DAYS", 7)
 TRAINING_DIGEST_WEEKDAY = env_int("TRAINING_DIGEST_WEEKDAY", 0)
+# Small cells (analytics.suppression): resident counts from 1 to ANALYTICS_MIN_CELL - 1 are
+# hidden on every analytics page and file, and shown as ANALYTICS_SUPPRESSED_LABEL ("{k}" is
+# replaced by the minimum: "<{k}" → "<5"; the ward may prefer "−"). 1 would hide nothing.
+ANALYTICS_MIN_CELL = env_int("ANALYTICS_MIN_CELL", 5)
+if ANALYTICS_MIN_CELL < 2:
+    raise ImproperlyConfigured(f"ANALYTICS_MIN_CELL must be 2 or more, not {ANALYTICS_MIN_CELL}.")
+ANALYTICS_SUPPRESSED_LABEL = env_str("ANALYTICS_SUPPRESSED_LABEL", "<{k}")
 
 # --- H5P player (docs/h5p-hosting.md) ----------------------------------------------------
 
