@@ -32,6 +32,7 @@ urlpatterns = [
     # Mandatory-training reports keep their addresses under /learning/training/ (training app).
     path("learning/training/", include("training.urls")),
     path("learning/", include("learning.urls")),
+    path("analytics/", include("analytics.urls")),
     # Public certificate verification (the QR code on a 修了証 opens it); no login.
     path(
         "certificates/",

@@ -1,0 +1,12 @@
+"""Dashboards under /analytics/; each part adds its path here."""
+
+from django.urls import path
+
+from analytics import views, views_training
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("", views.AnalyticsIndexView.as_view(), name="index"),
+    path("training/", views_training.TrainingDashboardView.as_view(), name="training"),
+]
