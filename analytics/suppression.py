@@ -67,7 +67,7 @@ def is_small(value: int, *, k: int | None = None) -> bool:
     return 0 < value < _k(k)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds frames, which do not compare to a bool
 class Suppressed:
     """A table of counts with the cells that may not be shown.
 
@@ -152,7 +152,7 @@ def suppress_counts(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # holds frames, which do not compare to a bool
 class Rates:
     """Rates with the ones that may not be shown.
 
