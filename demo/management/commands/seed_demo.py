@@ -23,6 +23,7 @@ from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
 from courses.models import CurriculumUnit
+from demo.analytics import seed_analytics_demo
 from demo.courses import import_demo_packages, seed_course_pages
 
 # Demo only: documented in the README, printed by the command, never for production data.
@@ -180,10 +181,17 @@ class Command(BaseCommand):
             users = self._users()
         # Outside the block above: allocate_seat opens its own durable transaction.
         classes = self._classes()
+        analytics = seed_analytics_demo()
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
             f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}. "
             f"Course pages: {course_pages}. Demo H5P packages: {len(packages)}."
+        )
+        self.stdout.write(
+            f"Analytics demo: population figures {analytics['population']} (c. 2016), "
+            f"past classes {analytics['series']} in FY{analytics['fiscal_year']}, "
+            f"venues with a 町名 {analytics['venues']}, "
+            f"training completions {analytics['completions']}."
         )
         for problem in problems:
             self.stderr.write(f"デモ用H5Pを登録できませんでした / Demo H5P not stored: {problem}")
