@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from analytics import views, views_training
+from analytics import views, views_reach, views_training
 
 app_name = "analytics"
 
 urlpatterns = [
     path("", views.AnalyticsIndexView.as_view(), name="index"),
     path("training/", views_training.TrainingDashboardView.as_view(), name="training"),
+    path("reach/", views_reach.ReachDashboardView.as_view(), name="reach"),
 ]

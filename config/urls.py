@@ -33,6 +33,8 @@ urlpatterns = [
     path("learning/training/", include("training.urls")),
     path("learning/", include("learning.urls")),
     path("analytics/", include("analytics.urls")),
+    # Open data: CSV files of suppressed aggregates, public (analytics.open_data).
+    path("open-data/", include("analytics.urls_open_data")),
     # Public certificate verification (the QR code on a 修了証 opens it); no login.
     path(
         "certificates/",
