@@ -1,0 +1,91 @@
+"""デジタルデバイド指標 and the open data page in Chromium: every plotly chart is drawn from our
+own static files, with no console error and no request to another host, at desktop width and at
+320 px; the open data page's file links download the CSV."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.cache import cache
+from playwright.sync_api import expect
+
+from accounts.roles import Role
+from tests.analytics.reach_support import YEAR, build_world
+from tests.browser.support import DESKTOP, NARROW, close_when_quiet, new_context
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def open_page(chromium, live_server, site_pages, make_user):
+    """Open a path as a visitor (``None``: anonymous); collects errors and foreign requests."""
+    cache.clear()
+    build_world()
+    contexts = []
+
+    def _open(path: str, user, viewport):
+        context = new_context(chromium, live_server.url, user, viewport=viewport)
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.foreign = []
+        own_host = urlsplit(live_server.url).netloc
+
+        def on_console(message):
+            if message.type == "error":
+                page.errors.append(f"console: {message.text}")
+
+        def on_request(request):
+            if urlsplit(request.url).netloc not in ("", own_host):
+                page.foreign.append(request.url)
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: page.errors.append(f"page error: {error}"))
+        context.on("request", on_request)
+        page.goto(path)
+        return page
+
+    yield _open
+    for context in contexts:
+        close_when_quiet(context)
+    cache.clear()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "320px"])
+def test_the_reach_dashboard_draws_every_chart_without_errors_or_other_hosts(
+    open_page, make_user, viewport
+):
+    page = open_page(f"/analytics/reach/?year={YEAR}", make_user(Role.ADMIN, mfa=True), viewport)
+
+    plots = page.locator(".chart__plot[data-figure]")
+    expect(plots.first).to_be_visible()
+    assert plots.count() == 5
+    expect(page.locator(".chart__plot.is-drawn")).to_have_count(5, timeout=15_000)
+    assert page.locator(".chart__plot .main-svg").count() >= 5
+    expect(page.get_by_role("heading", name="65歳以上の参加者（1,000人あたり）")).to_be_visible()
+    expect(page.locator("#population-note")).to_contain_text("as of about 2016, source unverified")
+    # The baseline's attribution is drawn on the chart itself.
+    expect(page.locator("#chart-baseline .chart__plot")).to_contain_text("総務省")
+    if viewport == NARROW:
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert page.errors == []
+    assert page.foreign == []
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, NARROW], ids=["desktop", "320px"])
+def test_the_open_data_page_renders_for_anyone_and_its_files_download(open_page, viewport):
+    page = open_page("/open-data/", None, viewport)
+
+    expect(page.get_by_role("heading", name="オープンデータ（スマホ教室の集計）")).to_be_visible()
+    expect(page.get_by_text("CC BY 4.0").first).to_be_visible()
+    link = page.get_by_role("link", name="reach-by-town.csv を保存")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "reach-by-town.csv"
+    with open(download.value.path(), "rb") as file:
+        assert file.read(3) == b"\xef\xbb\xbf"
+    if viewport == NARROW:
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    assert page.errors == []
+    assert page.foreign == []
