@@ -363,3 +363,30 @@ def test_national_smartphone_use_is_the_latest_primary_year_per_age_group():
     assert set(frame["survey"]) == {"総務省 通信利用動向調査"}
     assert all(source.startswith("情報通信白書 令和7年版") for source in frame["source"])
     assert ATTRIBUTION == "出典：総務省 通信利用動向調査（情報通信白書 令和7年版）"
+
+
+# --- Admin ------------------------------------------------------------------------------
+
+ADMIN_URL = "/admin/snippets/analytics/populationfigure/"
+
+
+@pytest.mark.django_db
+def test_admin_lists_figures_read_only(client, make_user):
+    import_population(WIDE.encode(), as_of=dt.date(2026, 1, 1), note="2016年ごろ・出典未確認")
+    figure = PopulationFigure.objects.get(town="駒込", age_from=65)
+    admin = make_user("admin", mfa=True)
+    client.force_login(admin)
+    response = client.get(ADMIN_URL)
+    assert response.status_code == 200
+    assert "池袋本町" in response.content.decode()
+    assert client.get(f"{ADMIN_URL}inspect/{figure.pk}/").status_code == 200
+    assert client.get(f"{ADMIN_URL}add/").status_code in (302, 403)
+    assert client.get(f"{ADMIN_URL}edit/{figure.pk}/").status_code in (302, 403)
+    assert client.post(f"{ADMIN_URL}delete/{figure.pk}/").status_code in (302, 403)
+    assert PopulationFigure.objects.filter(pk=figure.pk, count=70).exists()
+
+
+@pytest.mark.django_db
+def test_admin_figures_are_for_admins_only(client, make_user):
+    client.force_login(make_user("trainer", mfa=True))
+    assert client.get(ADMIN_URL).status_code == 403
