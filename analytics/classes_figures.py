@@ -126,7 +126,8 @@ def _count(queryset: QuerySet, group_by: str) -> Subquery:
 
 # --- Raw counts (one query each) ----------------------------------------------------------------
 
-VENUE_MONTH_COUNTS = ["booked", "attended", "waiting", "cancelled", "booked_held", "no_show"]
+# Bookings of scheduled sessions, in cells that add up to them (the 合計 column).
+BOOKING_BLOCK = ["attended", "no_show", "upcoming"]
 
 
 def venue_month_frame(
@@ -182,6 +183,7 @@ def venue_month_frame(
     frame = pd.DataFrame.from_records(records, columns=["venue", "month", *columns])
     frame[columns] = frame[columns].fillna(0).astype("int64")
     frame["no_show"] = frame["booked_held"] - frame["attended"]
+    frame["upcoming"] = frame["booked"] - frame["booked_held"]
     return frame.sort_values(["venue", "month"]).set_index(["venue", "month"])
 
 
@@ -337,28 +339,42 @@ def _wider(filters: Filters) -> Filters | None:
 
 
 def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = None) -> Chart:
-    """会場・月別の出席: sessions, seats, bookings, attendance and the rates, with totals."""
+    """会場・月別の出席: sessions, seats, bookings, attendance and the rates, with totals.
+
+    The bookings are one block whose cells add up: arrived + no-show (held sessions) +
+    booked for sessions still to come = booked. Suppressed as one table with its totals, a
+    hidden no-show hides its arrivals too (booked − arrived would give it back).
+    """
     raw = venue_month_frame(filters, scope, now=now)
     wider_filters = _wider(filters)
     wide = venue_month_frame(wider_filters, scope, now=now) if wider_filters else None
+    bookings = suppression.suppress_counts(
+        raw[BOOKING_BLOCK], wider=wide[BOOKING_BLOCK] if wide is not None else None
+    )
     hidden = {
         column: suppression.suppress_counts(
             raw[column], wider=wide[column] if wide is not None else None
         )
-        for column in VENUE_MONTH_COUNTS
+        for column in ("waiting", "cancelled")
     }
-    seats = _unhidden(raw["seats"])
-    no_show_mask = hidden["no_show"].totals_mask | hidden["attended"].totals_mask
+    values, mask = bookings.totals, bookings.totals_mask
+    total = suppression.total_label()
+    seats, shown = _unhidden(raw["seats"])
+    held_mask = mask["attended"] | mask["no_show"]
     rates = {
         "no_show": suppression.suppress_rate(
-            hidden["no_show"], hidden["booked_held"], numerator_mask=no_show_mask
+            values["no_show"],
+            values["attended"] + values["no_show"],
+            numerator_mask=held_mask,
+            denominator_mask=held_mask,
         ),
-        "fill": suppression.suppress_rate(hidden["booked"], seats[0], denominator_mask=seats[1]),
-        "pressure": suppression.suppress_rate(
-            hidden["waiting"], seats[0], denominator_mask=seats[1]
+        "fill": suppression.suppress_rate(
+            values[total], seats, numerator_mask=mask[total], denominator_mask=shown
         ),
+        "pressure": suppression.suppress_rate(hidden["waiting"], seats, denominator_mask=shown),
     }
-    index = hidden["booked"].totals.index
+    block = bookings.display()
+    index = block.index
     venue, month = _("会場"), _("月")
     table = pd.DataFrame(
         {
@@ -366,9 +382,11 @@ def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = 
             month: [_month_label(key[1]) for key in index],
             _("開催済みの回"): _unhidden(raw["held"])[0],
             _("中止した回"): _unhidden(raw["cancelled_sessions"])[0],
-            _("定員（延べ）"): seats[0],
-            _("予約（延べ）"): hidden["booked"].display(),
-            _("出席"): hidden["attended"].display(),
+            _("定員（延べ）"): seats,
+            _("予約（延べ）"): block[total],
+            _("出席"): block["attended"],
+            _("無断欠席"): block["no_show"],
+            _("これからの回の予約"): block["upcoming"],
             _("無断欠席率"): rates["no_show"].display(),
             _("充足率"): rates["fill"].display(),
             _("キャンセル待ち"): hidden["waiting"].display(),
@@ -395,8 +413,9 @@ def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = 
         else None,
         note=_(
             "定員・予約・キャンセル待ちは開催予定の回の延べ数です（全回まとめて申し込む教室の"
-            "予約は各回に数えます）。出席と無断欠席率は開催済みの回について。"
-            "無断欠席率＝予約のうち出席・遅刻の記録がないもの÷予約。充足率＝予約÷定員。"
+            "予約は各回に数えます）。予約＝出席＋無断欠席（開催済みの回）＋これからの回の予約。"
+            "無断欠席＝開催済みの回の予約のうち出席・遅刻の記録がないもの。"
+            "無断欠席率＝無断欠席÷開催済みの回の予約。充足率＝予約÷定員。"
             "待機率＝キャンセル待ち÷定員（教室を増やす目安）。"
         ),
     )
@@ -541,8 +560,15 @@ def trainer_sessions(scope: Scope, *, now: datetime | None = None) -> list[dict[
     rows += [{"kind": "last", **row} for row in last.values(*fields)[:RECENT_SESSIONS]]
     if not rows:
         return []
-    booked = suppression.suppress_counts(pd.Series([r["confirmed"] for r in rows]), margins=False)
-    arrived = suppression.suppress_counts(pd.Series([r["checked_in"] for r in rows]), margins=False)
+    booked = suppression.suppress_counts(
+        pd.Series([row["confirmed"] for row in rows]), margins=False
+    ).display()
+    for row in rows:
+        # Arrivals are shown only when neither they nor the no-shows (booked − arrived) are
+        # small; for sessions to come there is nothing to show yet.
+        no_show = row["confirmed"] - row["checked_in"]
+        small = suppression.is_small(row["checked_in"]) or suppression.is_small(no_show)
+        row["arrived"] = suppression.label() if small else row["checked_in"]
     return [
         {
             "pk": row["pk"],
@@ -550,9 +576,9 @@ def trainer_sessions(scope: Scope, *, now: datetime | None = None) -> list[dict[
             "starts_at": row["starts_at"],
             "series": row["series__title"],
             "venue": row["venue__name"],
-            "booked": booked.display()[index],
+            "booked": booked[index],
             "seats": row["seat_capacity"],
-            "attended": arrived.display()[index] if row["kind"] == "last" else "",
+            "attended": row["arrived"] if row["kind"] == "last" else "",
         }
         for index, row in enumerate(rows)
     ]

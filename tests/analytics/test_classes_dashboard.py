@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -78,6 +79,8 @@ def test_venue_month_of_a_trainer_equals_the_hand_computed_counts_and_rates(worl
         "定員（延べ）": 24,
         "予約（延べ）": 20,
         "出席": 14,
+        "無断欠席": 6,
+        "これからの回の予約": 0,
         "無断欠席率": "30.0%",
         "充足率": "83.3%",
         "キャンセル待ち": 5,
@@ -106,9 +109,11 @@ def test_venue_month_counts_a_whole_series_booking_at_each_of_its_sessions(world
 
 
 def test_admin_table_hides_a_cell_of_three_and_what_would_give_it_away(world):
-    """要 in July has 3 bookings: "<5". Against the 合計 row (33) it could be worked out, so
-    the next smallest bookings cell (September's 10) is hidden too; rates over a hidden count
-    are hidden; seats and sessions are not about residents and stay."""
+    """要 in July has 3 bookings, all arrived: "<5". The bookings block (arrived + no-show +
+    to come = booked) is suppressed with its totals: against the 合計 row (33) the 3 could be
+    worked out, so September's 10 is hidden too, and so on until no row or column has exactly
+    one hidden cell. Rates over a hidden count are hidden; seats and sessions are not about
+    residents and stay."""
     chart = figures.venue_month_chart(FY2025, figures.Scope())
 
     july = _row(chart, 会場=KANAME)
@@ -116,8 +121,16 @@ def test_admin_table_hides_a_cell_of_three_and_what_would_give_it_away(world):
     assert (july["定員（延べ）"], july["開催済みの回"]) == (8, 1)
     september = _row(chart, 月="2025年9月")
     assert september["予約（延べ）"] == H and september["充足率"] == H
+    june = _row(chart, 月="2025年6月")
+    assert (june["予約（延べ）"], june["出席"], june["無断欠席"], june["充足率"]) == (
+        20,
+        H,
+        H,
+        "83.3%",
+    )
     total = _row(chart, 会場="合計")
-    assert (total["予約（延べ）"], total["定員（延べ）"], total["充足率"]) == (33, 44, "75.0%")
+    assert (total["予約（延べ）"], total["出席"], total["無断欠席"]) == (33, 26, 7)
+    assert (total["定員（延べ）"], total["充足率"], total["無断欠席率"]) == (44, "75.0%", "21.2%")
     # A figure gets gaps, never zeros, where a cell is hidden.
     fill = [y for trace in chart.figure.data for y in trace.y]
     assert None in fill and 0 not in fill
@@ -174,6 +187,18 @@ def test_participants_by_age_device_and_loaner_count_distinct_people(world, trai
     mine = figures.participants_by_age(FY2025, figures.Scope(user=trainer))
     assert _row(mine, 年代="75〜79歳")["参加者（人）"] == 8
     assert _row(mine, 年代="合計")["参加者（人）"] == 8
+
+
+def test_a_narrower_date_range_cannot_reveal_a_small_group_by_difference(world, trainer):
+    """The trainer's year shows 8 people aged 75-79 (p1..p8). Up to 16 June only s1 counts:
+    6 people (p1..p6), and 8 − 6 = 2 would name the two who came only on the 17th: hidden."""
+    scope = figures.Scope(user=trainer)
+    year = figures.participants_by_age(FY2025, scope)
+    narrowed = figures.participants_by_age(Filters(year=2025, date_to=date(2025, 6, 16)), scope)
+
+    assert figures.age_frame(Filters(year=2025, date_to=date(2025, 6, 16)), scope)["75〜79歳"] == 6
+    assert _row(year, 年代="75〜79歳")["参加者（人）"] == 8
+    assert _row(narrowed, 年代="75〜79歳")["参加者（人）"] == H
 
 
 def test_a_session_belongs_to_the_fiscal_year_of_its_start_in_tokyo(trainer, other_trainer):
