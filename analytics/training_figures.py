@@ -454,8 +454,8 @@ def weekly_charts(
         overdue.add_trace(
             go.Bar(name=name, x=weeks, y=part["overdue"].tolist(), marker={"color": colour})
         )
-    for index, requirement in enumerate(requirements):
-        day = due_line(requirement, scope.year)
+    due_days = [due_line(requirement, scope.year) for requirement in requirements]
+    for index, day in enumerate(due_days):
         if day is not None:
             curve.add_vline(
                 x=day.isoformat(),
@@ -496,7 +496,7 @@ def weekly_charts(
     lines = [
         _("%(title)s の期限：%(date)s")
         % {"title": name, "date": day.isoformat() if day else _("人ごとに異なる")}
-        for name, day in zip(titles, (due_line(r, scope.year) for r in requirements), strict=True)
+        for name, day in zip(titles, due_days, strict=True)
     ]
     return (
         Chart(
