@@ -390,3 +390,23 @@ def test_admin_lists_figures_read_only(client, make_user):
 def test_admin_figures_are_for_admins_only(client, make_user):
     client.force_login(make_user("trainer", mfa=True))
     assert client.get(ADMIN_URL).status_code == 403
+
+
+@pytest.mark.django_db
+def test_ward_style_long_file_in_cp932_with_totals(tmp_path):
+    """One row per place and age, 男・女・計, kanji 丁目, town and ward totals left out."""
+    text = (
+        "基準日,町丁名,年齢,男,女,計\r\n"
+        "2026/01/01,池袋本町一丁目,0～4歳,10,9,19\r\n"
+        "2026/01/01,池袋本町一丁目,65～69歳,20,25,45\r\n"
+        "2026/01/01,池袋本町一丁目,70歳以上,30,40,70\r\n"
+        "2026/01/01,池袋本町一丁目,総数,60,74,134\r\n"
+        "2026/01/01,池袋本町計,総数,60,74,134\r\n"
+        "2026/01/01,豊島区計,総数,60,74,134\r\n"
+    )
+    path = _write(tmp_path, text, "cp932")
+    report = import_population(path, source="豊島区", licence="CC BY 2.1 JP")
+    assert (report.as_of, report.encoding, report.layout) == (dt.date(2026, 1, 1), "CP932", "long")
+    assert report.skipped_totals == 3
+    assert population_by_town().to_dict("records") == [{"town": "池袋本町", "population": 115}]
+    assert population_by_town(min_age=None)["population"].tolist() == [134]
