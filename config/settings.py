@@ -132,6 +132,14 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# A read replica for the analytics figures (analytics/routers.py, docs/analytics.md); in tests
+# the alias mirrors default.
+if env_str("ANALYTICS_DATABASE_URL"):
+    DATABASES["analytics"] = {
+        **parse_database_url(env_str("ANALYTICS_DATABASE_URL"), BASE_DIR),
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["analytics.routers.AnalyticsRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": parse_cache_url(env_str("CACHE_URL"))}
