@@ -381,6 +381,7 @@ def reach_chart(filters: Filters, population: Population) -> Chart:
     figure = bar_chart(
         figure_frame, x=_("町名"), y=_("1,000人あたり"), title=title, horizontal=True
     )
+    figure.update_xaxes(rangemode="tozero")
     shown = pd.DataFrame(
         {
             _("町名"): ordered["town"],
@@ -432,6 +433,7 @@ def trend_chart(filters: Filters, population: Population) -> Chart:
         y=_("1,000人あたり"),
         title=title,
     )
+    figure.update_yaxes(rangemode="tozero")
     shown = pd.DataFrame(
         {
             _("年度"): years,
@@ -448,6 +450,11 @@ def trend_chart(filters: Filters, population: Population) -> Chart:
         ]
     )
     return Chart(slug="reach-trend", title=title, table=shown, figure=figure, note=note)
+
+
+def _percent_axis(figure) -> None:
+    """Shares are drawn on a fixed 0–100% axis, so an empty chart does not show −1 to 1."""
+    figure.update_yaxes(range=[0, 100], ticksuffix="%")
 
 
 def _band_labels(bands) -> list[str]:
@@ -480,6 +487,7 @@ def device_chart(filters: Filters) -> tuple[Chart, suppression.Suppressed]:
         y=_("割合（%）"),
         title=title,
     )
+    _percent_axis(figure)
     table = pd.DataFrame(
         {
             _("年代"): labels,
@@ -518,6 +526,7 @@ def skill_chart(filters: Filters) -> Chart:
         y=_("割合（%）"),
         title=title,
     )
+    _percent_axis(figure)
     table = pd.DataFrame(
         {
             _("年代"): labels,
@@ -573,17 +582,24 @@ def baseline_chart(devices: suppression.Suppressed) -> Chart:
         }
     )
     figure = bar_chart(figure_frame, x=_("年齢"), y=[national_name, ward_name], title=title)
+    _percent_axis(figure)
+    # The attribution sits under the axis, the legend above the plot, so they never overlap.
+    figure.update_layout(
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"t": 80, "b": 96},
+    )
     figure.add_annotation(
         text=ATTRIBUTION,
         xref="paper",
         yref="paper",
         x=0,
-        y=-0.32,
+        y=0,
+        yshift=-56,
+        yanchor="top",
         showarrow=False,
         xanchor="left",
         font={"size": 11},
     )
-    figure.update_layout(margin={"b": 110})
     table = pd.DataFrame(
         {
             _("年齢"): labels,

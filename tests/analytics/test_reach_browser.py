@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from tests.analytics.reach_support import YEAR, build_world
-from tests.browser.support import DESKTOP, NARROW, close_when_quiet, new_context
+from tests.browser.support import (
+    DESKTOP,
+    NARROW,
+    audit,
+    close_when_quiet,
+    new_context,
+    report,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -89,3 +96,19 @@ def test_the_open_data_page_renders_for_anyone_and_its_files_download(open_page,
         assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     assert page.errors == []
     assert page.foreign == []
+
+
+@pytest.mark.parametrize(
+    ("path", "role"),
+    [(f"/analytics/reach/?year={YEAR}", Role.ADMIN), ("/open-data/", None)],
+    ids=["reach", "open-data"],
+)
+def test_the_pages_with_data_pass_the_accessibility_audit(
+    open_page, make_user, path, role, live_server
+):
+    page = open_page(path, make_user(role, mfa=True) if role else None, DESKTOP)
+    if role:
+        expect(page.locator(".chart__plot.is-drawn")).to_have_count(5, timeout=15_000)
+    problems = audit(page, live_server.url)
+    assert not problems, report(path, problems)
+    page.screenshot(path=f"/tmp/reach/{'reach' if role else 'open-data'}.png", full_page=True)
