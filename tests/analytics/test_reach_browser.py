@@ -111,4 +111,3 @@ def test_the_pages_with_data_pass_the_accessibility_audit(
         expect(page.locator(".chart__plot.is-drawn")).to_have_count(5, timeout=15_000)
     problems = audit(page, live_server.url)
     assert not problems, report(path, problems)
-    page.screenshot(path=f"/tmp/reach/{'reach' if role else 'open-data'}.png", full_page=True)
