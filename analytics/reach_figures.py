@@ -175,11 +175,16 @@ def yearly_counts(first_year: int, last_year: int) -> pd.Series:
 
 
 def device_counts(scope: Scope) -> pd.DataFrame:
-    """Distinct participants per age band: who came without a smartphone (on any booking
-    of the scope) and who always came with one. Index: age band values, every band."""
+    """Distinct participants living in the ward per age band: who came without a smartphone
+    (on any booking of the scope) and who always came with one. Index: every age band.
+
+    区外 bookings are left out here as in the 町名 table, so the 65+ bands add up to about
+    that table's 合計 rather than differ from it by the few 65+ people from outside.
+    """
     without = Q(device=Registration.Device.NONE)
     rows = (
         participants(scope)
+        .filter(area__in=TOSHIMA_AREAS)
         .order_by()
         .values("age_band")
         .annotate(people=_people(), without=_people(filter=without))
@@ -217,12 +222,12 @@ def _skill_pairs() -> tuple[Exists, Exists]:
 
 
 def skill_counts(scope: Scope) -> pd.DataFrame:
-    """Distinct 65+ participants with a pre/post pair per age band: who gained at least one
-    can-do item, and who did not. Index: the 65+ age bands."""
+    """Distinct 65+ participants living in the ward with a pre/post pair per age band: who
+    gained at least one can-do item, and who did not. Index: the 65+ age bands."""
     paired, gained = _skill_pairs()
     rows = (
         participants(scope)
-        .filter(age_band__in=SENIOR_BANDS)
+        .filter(age_band__in=SENIOR_BANDS, area__in=TOSHIMA_AREAS)
         .annotate(paired=paired, gained=gained)
         .order_by()
         .values("age_band")
@@ -498,7 +503,8 @@ def device_chart(filters: Filters) -> tuple[Chart, suppression.Suppressed]:
         }
     )
     note = _(
-        "全年代の参加者（実人数）。期間中の予約で一度でも「持っていない」を選んだ方を「スマホなし」に数えます。"
+        "区内にお住まいの全年代の参加者（実人数）。期間中の予約で一度でも「持っていない」を選んだ方を"
+        "「スマホなし」に数えます。"
     )
     return Chart(
         slug="no-smartphone", title=title, table=table, figure=figure, note=note

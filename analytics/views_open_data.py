@@ -33,7 +33,7 @@ class OpenDataView(TemplateView):
             files=files,
             licence=open_data.LICENCE,
             licence_url=open_data.LICENCE_URL,
-            min_cell=suppression.min_cell(),
+            largest_hidden=suppression.min_cell() - 1,
             hidden_label=suppression.label(),
             population_note=Population.load().note(),
             cache_minutes=open_data.CACHE_SECONDS // 60,

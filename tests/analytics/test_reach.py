@@ -185,6 +185,11 @@ def test_devices_and_skill_gains_are_counted_per_person(world, settings):
         SkillCheck.objects.create(registration=pre, phase="pre", unit=unit, can_do=False)
         SkillCheck.objects.create(registration=post, phase="post", unit=unit, can_do=True)
 
+    # From outside the ward: not among the ward's participants.
+    outsider = person(s1, "区外", age_band="80+", device="none")
+    SkillCheck.objects.create(registration=outsider, phase="pre", unit=unit, can_do=False)
+    SkillCheck.objects.create(registration=outsider, phase="post", unit=unit, can_do=True)
+
     scope = rf.Scope.fiscal_year(YEAR)
     skills = rf.skill_counts(scope)
     assert skills.loc["80+"].tolist() == [3, 2]
