@@ -41,8 +41,9 @@ from django.db.models import (
     Sum,
     Value,
     When,
+    Window,
 )
-from django.db.models.functions import Cast, Coalesce, Concat, TruncMonth
+from django.db.models.functions import Cast, Coalesce, Concat, RowNumber, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -230,21 +231,30 @@ def device_frame(filters: Filters, scope: Scope) -> pd.DataFrame:
 def first_repeat_frame(filters: Filters, scope: Scope) -> pd.DataFrame:
     """Distinct participants per venue at their first class ever (``first``) and at a later
     one (``repeat``); the first class is that of a person's earliest arrival anywhere."""
-    first_series = (
+    # One uncorrelated subquery (the database hashes it): "person:series" of each person's
+    # earliest arrival in the ward, picked by a window function. A subquery per arrival
+    # would look people up by person_key, which has no index of its own.
+    earliest = (
         Attendance.objects.filter(
-            registration__person_key=OuterRef("registration__person_key"),
-            status__in=ARRIVED,
-            registration__status=Registration.Status.CONFIRMED,
+            status__in=ARRIVED, registration__status=Registration.Status.CONFIRMED
         )
-        .order_by("session__starts_at", "session_id")
-        .values("session__series")[:1]
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("registration__person_key")],
+                order_by=[F("session__starts_at").asc(), F("session_id").asc()],
+            ),
+            key=_person_series_key(),
+        )
+        .filter(rank=1)
+        .values("key")
     )
     rows = (
         arrivals(filters, scope)
-        .annotate(first_series=Subquery(first_series, output_field=IntegerField()))
+        .annotate(key=_person_series_key())
         .annotate(
             first=Case(
-                When(session__series=F("first_series"), then=Value(1)),
+                When(key__in=earliest, then=Value(1)),
                 default=Value(0),
                 output_field=IntegerField(),
             )
@@ -264,6 +274,16 @@ def first_repeat_frame(filters: Filters, scope: Scope) -> pd.DataFrame:
         },
         index=pd.Index(venues, name="venue", dtype=object),
         dtype="int64",
+    )
+
+
+def _person_series_key() -> Concat:
+    """ "<person_key>:<series pk>" of an attendance row: one person in one class."""
+    return Concat(
+        "registration__person_key",
+        Value(":"),
+        Cast("session__series_id", CharField()),
+        output_field=CharField(),
     )
 
 
