@@ -37,6 +37,7 @@ from analytics.reach_figures import (
     participants,
     town_table,
 )
+from analytics.routers import reading
 from base.exports import csv_bytes
 from classes.models import ClassSession, Registration
 from learning.fiscal import fiscal_year, fiscal_year_span
@@ -232,14 +233,15 @@ def generate(name: str) -> Generated:
     """The file's content, from the cache or built now (KeyError for an unknown name).
 
     Built in the site's language (Japanese) whatever the visitor's, so the cached bytes are
-    the same for everyone.
+    the same for everyone; the rows are read inside ``analytics.routers.reading()``, from
+    the read replica when there is one.
     """
     spec = FILES[name]
     key = f"{CACHE_PREFIX}.{name}.k{suppression.min_cell()}"
     cached = cache.get(key)
     if cached is not None:
         return cached
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), reading():
         rows = spec.rows(published_years())
         content = csv_bytes([column.name for column in spec.columns], rows)
     generated = Generated(content=content, generated_at=timezone.now(), rows=len(rows))
