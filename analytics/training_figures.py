@@ -41,6 +41,7 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
+    FloatField,
     IntegerField,
     OuterRef,
     QuerySet,
@@ -48,7 +49,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, TruncDate, TruncWeek
+from django.db.models.functions import Coalesce, Floor, Greatest, TruncDate, TruncWeek
 from django.utils.translation import gettext as _
 
 from accounts.models import Department, User
@@ -219,25 +220,20 @@ def _as_date(value) -> dt.date | None:
 
 def score_distribution(requirement: TrainingRequirement, scope: TrainingScope) -> pd.DataFrame:
     """People completed in the cycle per score band (``band`` 0–9, None: no score). One query."""
-    whens = [
-        When(completion_score__lt=(band + 1) * SCORE_BANDS, then=Value(band))
-        for band in range(SCORE_BANDS - 1)
-    ]
+    # The score is a correlated subquery: name it once (Floor), not once per band (Case);
+    # 100 (band 10) joins 90–99 below. Floor keeps NULL (no score) on every database.
+    band = Floor(F("completion_score") / Value(float(SCORE_BANDS)), output_field=FloatField())
     grouped = (
         _required(requirement, scope)
         .filter(completed_at__isnull=False)
-        .annotate(
-            band=Case(
-                When(completion_score__isnull=True, then=Value(None)),
-                *whens,
-                default=Value(SCORE_BANDS - 1),
-                output_field=IntegerField(),
-            )
-        )
+        .annotate(band=band)
         .values("band")
         .annotate(n=Count("pk"))
     )
-    counts = {row["band"]: row["n"] for row in grouped}
+    counts: dict[int | None, int] = {}
+    for row in grouped:
+        key = None if row["band"] is None else min(max(0, int(row["band"])), SCORE_BANDS - 1)
+        counts[key] = counts.get(key, 0) + row["n"]
     rows = [(band, counts.get(band, 0)) for band in range(SCORE_BANDS)]
     if counts.get(None):
         rows.append((None, counts[None]))

@@ -114,6 +114,17 @@ def test_scores_and_days_to_completion(world):
     assert days["people"].tolist() == [0, 1, 0, 1, 1, 0, 1]
 
 
+def test_a_score_of_100_is_in_the_top_band_and_no_score_is_its_own(make_user):
+    course = course_with_lesson("security", "情報セキュリティ研修")
+    r1 = requirement(course, all_staff=True)
+    for score in (100.0, 90.0, 89.9, None, 0.0):
+        complete(staff(), course, tokyo(2026, 6, 1), score=score)
+    frame = score_distribution(r1, TrainingScope(year=2026, today=TODAY))
+    people = dict(zip(frame["band"][:-1], frame["people"][:-1], strict=True))
+    assert (people[9], people[8], people[0]) == (2, 1, 1)
+    assert pd.isna(frame["band"].iloc[-1]) and frame["people"].iloc[-1] == 1
+
+
 def test_a_completion_at_2330_on_31_march_belongs_to_the_ending_year(make_user):
     course = course_with_lesson("security", "情報セキュリティ研修")
     r1 = requirement(course, all_staff=True)
