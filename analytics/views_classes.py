@@ -20,6 +20,7 @@ from accounts.roles import Role, has_role
 from analytics import classes_figures as figures
 from analytics.charts import Chart
 from analytics.filters import Filters
+from analytics.routers import reading
 from analytics.views import DashboardView, dashboard
 from classes.models import ClassSeries, Venue
 from classes.views_staff import TRAINER_ROLES
@@ -61,11 +62,14 @@ class ClassesDashboardView(DashboardView):
         }
 
     def get_charts(self, filters: Filters) -> list[Chart]:
-        return figures.charts(filters, self.scope)
+        # Figures only: read from the analytics replica when there is one.
+        with reading():
+            return figures.charts(filters, self.scope)
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["own_sessions"] = figures.trainer_sessions(self.scope)
+        with reading():
+            context["own_sessions"] = figures.trainer_sessions(self.scope)
         return context
 
 
