@@ -183,6 +183,14 @@ def test_admin_page_shows_every_figure_and_links_to_the_reports(world):
         assert world[name].email not in html
 
 
+def test_without_requirements_or_cohorts_the_page_says_there_is_nothing(make_user):
+    admin = make_user(Role.ADMIN, mfa=True)
+    response = client_for(admin).get(URL)
+    assert response.status_code == 200
+    assert all(chart.is_empty for chart in response.context["charts"])
+    assert "この条件のデータはありません。" in response.content.decode()
+
+
 def test_other_roles_are_refused_and_anonymous_go_to_login(world, make_user):
     assert Client().get(URL).status_code == 302
     for role in (Role.STAFF, Role.TRAINER, Role.COUNTER):
