@@ -23,7 +23,18 @@ import datetime as dt
 from dataclasses import dataclass
 
 import pandas as pd
-from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    When,
+)
 from django.db.models.functions import ExtractMonth, ExtractYear
 from django.db.models.lookups import LessThan
 from django.utils import timezone
@@ -153,6 +164,13 @@ def fiscal_year_of(field: str) -> Case:
         default=year,
         output_field=IntegerField(),
     )
+
+
+def first_class_year() -> int | None:
+    """The fiscal year of the first scheduled session (None: no class yet): the trend starts
+    there, not with years before the classes began."""
+    first = ClassSession.objects.scheduled().aggregate(first=Min("starts_at"))["first"]
+    return None if first is None else fiscal_year(first)
 
 
 def yearly_counts(first_year: int, last_year: int) -> pd.Series:
@@ -419,8 +437,8 @@ def reach_chart(filters: Filters, population: Population) -> Chart:
 
 
 def trend_chart(filters: Filters, population: Population) -> Chart:
-    first = max(FIRST_YEAR, filters.year - TREND_YEARS + 1)
-    counts = yearly_counts(first, filters.year)
+    first = max(FIRST_YEAR, filters.year - TREND_YEARS + 1, first_class_year() or filters.year)
+    counts = yearly_counts(min(first, filters.year), filters.year)
     suppressed = suppression.suppress_counts(counts, margins=False)
     ward = population.ward_total
     rates = suppression.suppress_rate(
