@@ -9,5 +9,7 @@ register_actions(
         "analytics.classes.downloaded": _("教室の出席の集計を保存"),
         "analytics.training.downloaded": _("必修研修の集計を保存"),
         "analytics.reach.downloaded": _("デジタルデバイド指標の集計を保存"),
+        "analytics.export.requested": _("ダッシュボードのExcel書き出しを依頼"),
+        "analytics.export.downloaded": _("ダッシュボードのExcel書き出しを保存"),
     }
 )

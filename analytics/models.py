@@ -69,3 +69,6 @@ class PopulationFigure(models.Model):
     def __str__(self) -> str:
         band = f"{self.age_from}-{self.age_to}" if self.age_to is not None else f"{self.age_from}+"
         return f"{self.as_of} {self.town}{self.chome} {band}: {self.count}"
+
+
+from analytics.models_exports import ExportJob as ExportJob  # noqa: E402 (its own module)
