@@ -312,3 +312,20 @@ def test_queries_do_not_grow_with_the_staff(world):
         CohortMember.objects.create(cohort=cohort, user=person)
         complete(person, first, tokyo(2026, 8, 1))
     assert _page_queries(client) == before
+
+
+def test_the_figures_are_read_inside_reading_for_the_replica(world, monkeypatch):
+    """Figures go through analytics.routers.reading() (the read replica when configured)."""
+    from analytics import views_training
+    from analytics.routers import is_reading
+
+    seen = []
+    for name in ("completion_heatmap_chart", "weekly_charts", "score_chart", "days_chart"):
+        real = getattr(views_training, name)
+        monkeypatch.setattr(
+            views_training,
+            name,
+            lambda *args, real=real: (seen.append(is_reading()), real(*args))[1],
+        )
+    assert client_for(world["admin"]).get(URL, {"year": 2026}).status_code == 200
+    assert seen == [True] * 4
