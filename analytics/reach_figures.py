@@ -20,9 +20,11 @@ people); pandas shapes the handful of rows it returns.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import pandas as pd
+import plotly.graph_objects as go
 from django.db.models import (
     Case,
     Count,
@@ -475,16 +477,18 @@ def trend_chart(filters: Filters, population: Population) -> Chart:
     return Chart(slug="reach-trend", title=title, table=shown, figure=figure, note=note)
 
 
-def _percent_axis(figure) -> None:
+def _percent_axis(figure: go.Figure) -> None:
     """Shares are drawn on a fixed 0–100% axis, so an empty chart does not show −1 to 1."""
     figure.update_yaxes(range=[0, 100], ticksuffix="%")
 
 
-def _band_labels(bands) -> list[str]:
+def _band_labels(bands: Iterable[str]) -> list[str]:
     return [str(AgeBand(band).label) for band in bands]
 
 
-def _suppressed_table(frame: pd.DataFrame, scope: Scope, query) -> suppression.Suppressed:
+def _suppressed_table(
+    frame: pd.DataFrame, scope: Scope, query: Callable[[Scope], pd.DataFrame]
+) -> suppression.Suppressed:
     wider = query(scope.whole()) if scope.is_narrowed else None
     return suppression.suppress_counts(frame, wider=wider)
 
