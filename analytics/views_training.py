@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -69,6 +69,8 @@ class TrainingDashboardView(DashboardView):
     def requirements(self) -> list[TrainingRequirement]:
         if not hasattr(self, "_requirements"):
             self._requirements = active_requirements()
+            # Each figure asks a requirement for its departments: once for all of them.
+            prefetch_related_objects(self._requirements, "departments")
         return self._requirements
 
     def scope(self, filters: Filters) -> TrainingScope:
