@@ -12,6 +12,7 @@ from accounts.roles import Role, has_role
 from analytics import reach_figures
 from analytics.charts import Chart
 from analytics.filters import Filters
+from analytics.routers import reading
 from analytics.views import DashboardView, dashboard
 from classes.models import Venue
 
@@ -40,10 +41,13 @@ class ReachDashboardView(DashboardView):
 
     @cached_property
     def population(self) -> reach_figures.Population:
-        return reach_figures.Population.load()
+        with reading():
+            return reach_figures.Population.load()
 
     def get_charts(self, filters: Filters) -> list[Chart]:
-        return reach_figures.reach_charts(filters, self.population)
+        # Figures only: read from the analytics replica when there is one.
+        with reading():
+            return reach_figures.reach_charts(filters, self.population)
 
     def get_context_data(self, **kwargs) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
