@@ -201,7 +201,7 @@ def open_export(pk, user, *, request: HttpRequest):
     job = ExportJob.objects.filter(pk=pk, requested_by=user).first()
     if job is None:
         raise Http404
-    dashboard_as(job.dashboard, user, job.query)  # still allowed, still in scope
+    dashboard_as(job.dashboard, user, job.query).get_form()  # still allowed, in scope
     if job.status != ExportJob.Status.DONE or not job.file_name:
         raise ExportError(error_messages["not_ready"])
     log_action(

@@ -215,3 +215,18 @@ def test_a_failing_dashboard_marks_the_job_failed(world, admin, monkeypatch):
     assert (job.status, job.error, job.file_name) == ("failed", "RuntimeError", "")
     # A finished job is not built again.
     assert exports.build_export(str(job.pk)) == ExportJob.Status.FAILED
+
+
+def test_a_file_outside_the_askers_scope_now_is_not_handed_out(world, trainer):
+    """Scope is checked again at download: a class that is no longer the trainer's is a 404."""
+    job = ExportJob.objects.create(
+        requested_by=trainer,
+        dashboard="classes",
+        query=f"year=2025&series={world.s2.pk}",
+        status=ExportJob.Status.DONE,
+        progress=100,
+        file_name=default_storage.save("private/analytics-exports/x.xlsx", io.BytesIO(b"x")),
+    )
+    client = sign_in(Client(), trainer)
+    assert client.get(reverse("analytics:export_download", args=[job.pk])).status_code == 404
+    assert not AuditEntry.objects.filter(action="analytics.export.downloaded").exists()
