@@ -308,10 +308,10 @@ def skill_change_frame(filters: Filters, scope: Scope) -> pd.DataFrame:
     pre, post = Q(phase=SkillCheck.Phase.PRE), Q(phase=SkillCheck.Phase.POST)
     rows = (
         checks.annotate(
-            answered_after=Exists(same_item.filter(phase=SkillCheck.Phase.POST)),
-            answered_before=Exists(same_item.filter(phase=SkillCheck.Phase.PRE)),
+            # The same item answered in the other phase: the answer is one half of a pair.
+            paired=Exists(same_item.exclude(phase=OuterRef("phase"))),
         )
-        .filter((pre & Q(answered_after=True)) | (post & Q(answered_before=True)))
+        .filter(paired=True)
         .annotate(
             pair=Concat(
                 Cast("registration__series_id", CharField()),
