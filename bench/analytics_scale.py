@@ -33,7 +33,10 @@ bench/analytics_scale.py [--scale 1.0] [--runs 5] [--keep]``.
    Open-data files are cached by ``analytics.open_data``; the cache is cleared before every
    timed request, so ``median_ms`` is the cost of building the file (``cached_median_ms``: the
    cached answer).
-4. Prints one JSON object.
+4. Builds the Excel export of each whole dashboard (``analytics.exports.build_export``, no
+   filters, as the admin) twice in a fresh process, files in a temporary ``MEDIA_ROOT``.
+5. Prints one JSON object, with the server's version and ``jit`` setting (the environment's
+   ``PGOPTIONS`` applies, e.g. ``PGOPTIONS="-c jit=off"``).
 
 It never touches the project database.
 """
@@ -51,6 +54,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -82,6 +86,7 @@ DIVISIONS = 6
 SECTIONS_PER_DIVISION = 9
 TRAINERS = 20
 CANCELLED_SHARE = 0.08
+EXPORT_RUNS = 2  # Excel exports of each whole dashboard (analytics.exports), timed
 SLOW_MS = 10_000  # a warm-up slower than this: one timed run only
 
 # Dashboards by URL name; a name missing from the URLconf is reported, not measured.
@@ -109,6 +114,7 @@ def parse_args() -> argparse.Namespace:
     # Internal: measure one URL in this (fresh) process and print its figures.
     parser.add_argument("--measure", metavar="PATH", help=argparse.SUPPRESS)
     parser.add_argument("--open-data", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--export", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.scale <= 0 or args.scale > 10:
         parser.error("--scale must be above 0 and at most 10")
@@ -788,13 +794,47 @@ def measure_here(path: str, runs: int, *, open_data: bool) -> dict[str, Any]:
     return figures
 
 
-def measure_in_child(database_url: str, path: str, runs: int, *, open_data: bool) -> dict:
-    """Measure one URL in a fresh process, so its peak RSS is the request's, not the build's."""
+def measure_export(name: str, runs: int) -> dict[str, Any]:
+    """Build the Excel export of a whole dashboard (no filters) as the admin, ``runs`` times."""
+    from django.core.files.storage import default_storage
+    from openpyxl import load_workbook
+
+    from accounts.models import User
+    from analytics.exports import build_export
+    from analytics.models import ExportJob
+
+    admin = User.objects.get(email=ADMIN_EMAIL)
+    times, job = [], None
+    for _ in range(runs):
+        job = ExportJob.objects.create(requested_by=admin, dashboard=name, query="")
+        started = time.perf_counter()
+        build_export(str(job.pk))
+        times.append((time.perf_counter() - started) * 1000)
+        job.refresh_from_db()
+        if job.status != ExportJob.Status.DONE:
+            raise SystemExit(f"export of {name} ended {job.status}: {job.error}")
+    return {
+        "median_ms": round(statistics.median(times), 1),
+        "runs": runs,
+        "xlsx_bytes": default_storage.size(job.file_name),
+        "sheets": len(load_workbook(default_storage.open(job.file_name)).sheetnames),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def measure_in_child(
+    database_url: str, path: str, runs: int, *, open_data: bool = False, export: bool = False
+) -> dict:
+    """Measure one URL (or export) in a fresh process, so its peak RSS is its own."""
     command = [sys.executable, __file__, "--measure", path, "--runs", str(runs)]
     if open_data:
         command.append("--open-data")
+    if export:
+        command.append("--export")
     env = {**os.environ, "DATABASE_URL": database_url}
-    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    with tempfile.TemporaryDirectory(prefix="bench-analytics-media-") as media:
+        env["MEDIA_ROOT"] = media  # export files go here, never into the project's media
+        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
     return json.loads(done.stdout)
@@ -831,7 +871,10 @@ def main() -> None:
         )
     if args.measure:
         setup(server_url)
-        print(json.dumps(measure_here(args.measure, args.runs, open_data=args.open_data)))
+        if args.export:
+            print(json.dumps(measure_export(args.measure, args.runs)))
+        else:
+            print(json.dumps(measure_here(args.measure, args.runs, open_data=args.open_data)))
         return
 
     database_url = bench_database_url(server_url)
@@ -851,19 +894,28 @@ def main() -> None:
         counts = build(random.Random(SEED), args.scale)
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
+            cursor.execute("SELECT current_setting('server_version'), current_setting('jit')")
+            version, jit = cursor.fetchone()
         build_s = time.perf_counter() - started
         present, missing, files = targets()
         connection.close()
 
         dashboards = {
             path: measure_in_child(
-                database_url, path, args.runs, open_data=name == "open_data:index"
+                database_url, path, args.runs, open_data=url_name == "open_data:index"
             )
             for url_name, path in present.items()
         }
         open_data = {
             file_name: measure_in_child(database_url, path, args.runs, open_data=True)
             for file_name, path in files.items()
+        }
+        excel_exports = {
+            url_name.split(":")[1]: measure_in_child(
+                database_url, url_name.split(":")[1], EXPORT_RUNS, export=True
+            )
+            for url_name in present
+            if url_name.startswith("analytics:")
         }
     finally:
         if not args.keep:
@@ -879,9 +931,11 @@ def main() -> None:
                 "migrate_seconds": round(migrate_s, 1),
                 "build_seconds": round(build_s, 1),
                 "peak_rss": "ru_maxrss of a fresh process per URL (Django, imports, requests)",
+                "postgresql": {"version": version, "jit": jit},
                 "data": counts,
                 "dashboards": dashboards,
                 "open_data": open_data,
+                "excel_exports": excel_exports,
                 "missing": missing,
             },
             ensure_ascii=False,
