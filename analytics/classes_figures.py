@@ -48,7 +48,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analytics import suppression
-from analytics.charts import Chart, bar_chart, line_chart
+from analytics.charts import Chart, bar_chart, heatmap
 from analytics.filters import Filters
 from classes.models import Attendance, ClassSeries, ClassSession, Registration, SkillCheck
 from classes.views_staff import visible_sessions
@@ -415,20 +415,12 @@ def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = 
         },
         index=index,
     ).reset_index(drop=True)
-    fill = _("充足率（%）")
-    plot = pd.DataFrame(
-        {
-            month: [_month_label(key[1]) for key in raw.index],
-            venue: [key[0] for key in raw.index],
-            fill: rates["fill"].for_chart().reindex(raw.index).round(1),
-        }
-    ).sort_values([month, venue])
     title = _("会場・月別の出席")
     return Chart(
         slug="venue-month",
         title=title,
         table=table if not raw.empty else table.iloc[0:0],
-        figure=line_chart(plot, x=month, y=fill, color=venue, title=_("充足率（会場・月別）"))
+        figure=_fill_heatmap(rates["fill"].for_chart().reindex(raw.index))
         if not raw.empty
         else None,
         note=_(
@@ -439,6 +431,16 @@ def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = 
             "待機率＝キャンセル待ち÷定員（教室を増やす目安）。"
         ),
     )
+
+
+def _fill_heatmap(fill: pd.Series) -> Any:
+    """Fill rate as a heat map of venue (rows) × month (columns); hidden cells are gaps."""
+    grid = fill.round(1).unstack("month")
+    months = sorted(grid.columns)
+    grid = grid[months]
+    grid.columns = [_month_label(m) for m in months]
+    text = grid.map(lambda v: "" if pd.isna(v) else f"{v:.0f}%")
+    return heatmap(grid, title=_("充足率（%）"), zmin=0, zmax=100, text=text)
 
 
 def participants_by_age(filters: Filters, scope: Scope) -> Chart:

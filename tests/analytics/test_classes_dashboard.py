@@ -132,8 +132,10 @@ def test_admin_table_hides_a_cell_of_three_and_what_would_give_it_away(world):
     assert (total["予約（延べ）"], total["出席"], total["無断欠席"]) == (33, 26, 7)
     assert (total["定員（延べ）"], total["充足率"], total["無断欠席率"]) == (44, "75.0%", "21.2%")
     # A figure gets gaps, never zeros, where a cell is hidden.
-    fill = [y for trace in chart.figure.data for y in trace.y]
-    assert None in fill and 0 not in fill
+    heat = chart.figure.data[0]
+    assert list(heat.y) == [KANAME, KOMAGOME]
+    assert list(heat.x) == ["2025年6月", "2025年7月", "2025年9月"]
+    assert [list(row) for row in heat.z] == [[None, None, None], [83.3, None, None]]
 
 
 def test_skill_change_pairs_pre_and_post_answers_of_one_person_in_one_class(world, trainer):
