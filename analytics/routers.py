@@ -43,8 +43,14 @@ def is_reading() -> bool:
 
 
 def replica_configured() -> bool:
-    """Whether the alias ``analytics`` is configured (``ANALYTICS_DATABASE_URL`` was set)."""
-    return ALIAS in connections.settings
+    """Whether the alias ``analytics`` is configured (``ANALYTICS_DATABASE_URL`` was set).
+
+    Under the test runner the alias mirrors ``default`` (``TEST: {"MIRROR": "default"}``): the
+    same database, so reads stay on ``default`` itself, inside the test's transaction.
+    """
+    if ALIAS not in connections.settings:
+        return False
+    return connections[ALIAS].settings_dict != connections["default"].settings_dict
 
 
 class AnalyticsRouter:

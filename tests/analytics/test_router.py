@@ -25,6 +25,10 @@ def replica(db, tmp_path) -> Iterator[str]:
     Added after the test's database set-up, as ``ANALYTICS_DATABASE_URL`` would add it to
     the settings; it holds other rows than ``default``, so a read shows where it went.
     """
+    previous = connections.settings.get(ALIAS)  # set when ANALYTICS_DATABASE_URL is
+    mirror = connections[ALIAS] if previous is not None else None
+    if mirror is not None:
+        del connections[ALIAS]
     connections.settings[ALIAS] = {
         **connections.settings["default"],
         "ENGINE": "django.db.backends.sqlite3",
@@ -44,12 +48,15 @@ def replica(db, tmp_path) -> Iterator[str]:
         connections[ALIAS].close()
         del connections[ALIAS]
         del connections.settings[ALIAS]
+        if previous is not None:
+            connections.settings[ALIAS] = previous
+            connections[ALIAS] = mirror
 
 
-def test_without_a_replica_the_router_answers_nothing():
+def test_without_a_replica_the_router_answers_nothing(monkeypatch):
     """No ANALYTICS_DATABASE_URL: reads and writes go where Django would send them."""
+    monkeypatch.delitem(connections.settings, ALIAS, raising=False)
     router = AnalyticsRouter()
-    assert ALIAS not in connections.settings
     with reading():
         assert router.db_for_read(Venue) is None
     assert router.db_for_write(Venue) is None
@@ -65,6 +72,16 @@ def test_router_decisions_with_a_replica(replica):
     assert router.db_for_write(Venue) == "default"
     assert router.allow_migrate(ALIAS, "classes") is False
     assert router.allow_migrate("default", "classes") is None
+
+
+def test_a_mirror_of_default_is_read_as_default(db, monkeypatch):
+    """Under the test runner the alias mirrors default: reads stay in the test's transaction."""
+    monkeypatch.setitem(connections.settings, ALIAS, connections["default"].settings_dict)
+    mirror = connections.create_connection("default")
+    mirror.settings_dict = connections["default"].settings_dict
+    monkeypatch.setattr(connections._connections, ALIAS, mirror, raising=False)
+    with reading():
+        assert AnalyticsRouter().db_for_read(Venue) is None
 
 
 def test_reading_is_restored_after_nesting_and_errors():
