@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -87,6 +87,10 @@ class TrainingScope:
     users: QuerySet[User] | None = None
     root: Department | None = None
     within: QuerySet[Department] | None = None
+    # Each requirement's base queryset, built once for all figures (building one is costly).
+    base_querysets: dict[int, QuerySet[User]] = field(
+        default_factory=dict, compare=False, hash=False, repr=False
+    )
 
     @property
     def last_day(self) -> dt.date:
@@ -130,12 +134,14 @@ def _required(requirement: TrainingRequirement, scope: TrainingScope) -> QuerySe
     exemptions): filtering on it spares the database the whole status ``CASE``, whose
     in-progress test hashes every attempt of the cycle, in each figure's query.
     """
-    return (
-        people_statuses(requirement, scope.year, users=scope.users, today=scope.today)
-        .filter(exemption_reason__isnull=True)
-        .annotate(completed_on=TruncDate("completed_at", output_field=DateField()))
-        .order_by()
-    )
+    if requirement.pk not in scope.base_querysets:
+        scope.base_querysets[requirement.pk] = (
+            people_statuses(requirement, scope.year, users=scope.users, today=scope.today)
+            .filter(exemption_reason__isnull=True)
+            .annotate(completed_on=TruncDate("completed_at", output_field=DateField()))
+            .order_by()
+        )
+    return scope.base_querysets[requirement.pk]
 
 
 def due_line(requirement: TrainingRequirement, year: int) -> dt.date | None:
