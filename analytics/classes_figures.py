@@ -541,7 +541,7 @@ def skill_change_chart(filters: Filters, scope: Scope) -> Chart:
             first: list(shares["before"].display()),
             last: list(shares["after"].display()),
             _("変化（ポイント）"): [
-                suppression.label() if hidden else ("—" if pd.isna(v) else f"{v:+.1f}")
+                suppression.protected_label() if hidden else ("—" if pd.isna(v) else f"{v:+.1f}")
                 for v, hidden in zip(change, mask, strict=True)
             ],
         }
@@ -589,8 +589,12 @@ def trainer_sessions(scope: Scope, *, now: datetime | None = None) -> list[dict[
         # Arrivals are shown only when neither they nor the no-shows (booked − arrived) are
         # small; for sessions to come there is nothing to show yet.
         no_show = row["confirmed"] - row["checked_in"]
-        small = suppression.is_small(row["checked_in"]) or suppression.is_small(no_show)
-        row["arrived"] = suppression.label() if small else row["checked_in"]
+        if suppression.is_small(row["checked_in"]):
+            row["arrived"] = suppression.label()
+        elif suppression.is_small(no_show):
+            row["arrived"] = suppression.protected_label()
+        else:
+            row["arrived"] = row["checked_in"]
     return [
         {
             "pk": row["pk"],

@@ -57,6 +57,26 @@ def label(k: int | None = None) -> str:
     return pattern.replace("{k}", str(k))
 
 
+def protected_label() -> str:
+    """Return the text shown for a figure hidden although it is not small itself: a cell
+    hidden so that a small one cannot be worked out from the totals (secondary suppression),
+    a figure that differs from a wider one by a small group, and every hidden rate ("x", the
+    秘匿 mark of Japanese official statistics; ``settings.ANALYTICS_PROTECTED_LABEL``).
+
+    Showing "<5" there would be false: such a cell may hold 40.
+    """
+    return settings.ANALYTICS_PROTECTED_LABEL
+
+
+def legend(k: int | None = None) -> str:
+    """Return the sentence that explains both marks, for pages and files."""
+    k = _k(k)
+    return gettext(
+        "「%(small)s」は1〜%(below)s人のため表示しない数、「%(protected)s」はほかの数や合計から"
+        "少ない人数が分からないよう表示しない数（または割合）です。"
+    ) % {"small": label(k), "below": k - 1, "protected": protected_label()}
+
+
 def total_label() -> str:
     """Return the name of the totals row and column (合計)."""
     return gettext("合計")
@@ -86,9 +106,12 @@ class Suppressed:
     margins: bool
 
     def display(self) -> Counts:
-        """Return the table to show and download: ints, the label in hidden cells, and the
-        合計 row and column when ``margins``."""
-        shown = self.totals.astype(object).where(~self.totals_mask, label(self.k))
+        """Return the table to show and download: ints, "<k" in the cells hidden for being
+        small, the protected mark ("x") in those hidden to protect them, and the 合計 row and
+        column when ``margins``."""
+        small = (self.totals > 0) & (self.totals < self.k)
+        shown = self.totals.astype(object).where(~self.totals_mask, protected_label())
+        shown = shown.mask(self.totals_mask & small, label(self.k))
         # map() infers dtypes again: an all-shown column would come back as int64.
         return shown.map(_plain).astype(object)
 
@@ -166,14 +189,16 @@ class Rates:
     k: int
 
     def display(self, *, digits: int = 1, suffix: str = "%") -> Counts:
-        """Return the rates as text ("12.5%"), the label where hidden, "—" over nothing."""
+        """Return the rates as text ("12.5%"), the protected mark where hidden, "—" over
+        nothing."""
 
         def text(value: float) -> str:
             return f"{value:,.{digits}f}{suffix}"
 
         shown = self.values.astype(object).map(lambda v: v if pd.isna(v) else text(v))
         shown = shown.mask(self.undefined, NO_RATE)
-        return shown.mask(self.hidden, label(self.k))
+        # A hidden rate is marked as protected, never "<5": it is not a small count.
+        return shown.mask(self.hidden, protected_label())
 
     def for_chart(self) -> Counts:
         """Return floats for a figure, NaN (a gap) where hidden or undefined."""
@@ -224,15 +249,18 @@ def guard_difference(value: int, whole: int, *, k: int | None = None) -> bool:
 
 
 def suppress_filtered(value: int, whole: int | None = None, *, k: int | None = None) -> int | str:
-    """Return a lone figure as it may be shown: the label when it is 1..k−1 itself or when it
-    differs from ``whole`` (shown elsewhere) by 1..k−1 (``guard_difference``), else the count.
+    """Return a lone figure as it may be shown: "<k" when it is 1..k−1 itself, the protected
+    mark when it differs from ``whole`` (shown elsewhere) by 1..k−1 (``guard_difference``),
+    else the count.
 
     Dashboards call it for every single figure (a filtered total, a key number) with the
     unfiltered figure that is shown elsewhere: ``suppress_filtered(venue_total, ward_total)``.
     """
     k = _k(k)
-    if is_small(value, k=k) or (whole is not None and guard_difference(value, whole, k=k)):
+    if is_small(value, k=k):
         return label(k)
+    if whole is not None and guard_difference(value, whole, k=k):
+        return protected_label()
     return int(value)
 
 

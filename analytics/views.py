@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
+from analytics import suppression
 from analytics.charts import PLOT_CONFIG, Chart
 from analytics.filters import CHOICE_FIELDS, FIELD_ORDER, FilterForm, Filters
 from base.audit import log_action
@@ -64,6 +65,8 @@ class DashboardView(TemplateView):
     audit_action: str = ""
     # Staff figures name departments and residents' figures are the ward's: a second factor.
     requires_mfa: bool = True
+    # Residents' counts pass analytics.suppression: the page explains its two marks.
+    resident_figures: bool = True
 
     request: HttpRequest
 
@@ -130,9 +133,7 @@ class DashboardView(TemplateView):
         context = self.get_context_data(form=form, filters=filters, charts=charts, **kwargs)
         return self.render_to_response(context)
 
-    def download(
-        self, charts: list[Chart], slug: str, fmt: str, filters: Filters
-    ) -> HttpResponse:
+    def download(self, charts: list[Chart], slug: str, fmt: str, filters: Filters) -> HttpResponse:
         chart = next((c for c in charts if c.slug == slug), None)
         if chart is None or fmt not in FORMATS:
             raise Http404
@@ -161,6 +162,7 @@ class DashboardView(TemplateView):
             plot_config=PLOT_CONFIG,
             download_query=filters.query(),
             analytics_links=dashboard_links(self.request.user),
+            suppression_legend=suppression.legend() if self.resident_figures else "",
         )
         return context
 

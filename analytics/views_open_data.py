@@ -35,6 +35,7 @@ class OpenDataView(TemplateView):
             licence_url=open_data.LICENCE_URL,
             largest_hidden=suppression.min_cell() - 1,
             hidden_label=suppression.label(),
+            protected_label=suppression.protected_label(),
             population_note=Population.load().note(),
             cache_minutes=open_data.CACHE_SECONDS // 60,
         )

@@ -50,6 +50,7 @@ class TrainingDashboardView(DashboardView):
     )
     filter_fields = ("year", "department", "track")
     audit_action = "analytics.training.downloaded"
+    resident_figures = False  # staff completion: no small-cell marks on this page
 
     def allowed(self, user) -> bool:
         """Admins, and managers of at least one department (as the training reports)."""

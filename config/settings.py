@@ -361,6 +361,9 @@ ANALYTICS_MIN_CELL = env_int("ANALYTICS_MIN_CELL", 5)
 if ANALYTICS_MIN_CELL < 2:
     raise ImproperlyConfigured(f"ANALYTICS_MIN_CELL must be 2 or more, not {ANALYTICS_MIN_CELL}.")
 ANALYTICS_SUPPRESSED_LABEL = env_str("ANALYTICS_SUPPRESSED_LABEL", "<{k}")
+# Cells hidden although not small (so a small one cannot be worked out from totals or from a
+# wider filter) and hidden rates: "x", the 秘匿 mark of Japanese official statistics.
+ANALYTICS_PROTECTED_LABEL = env_str("ANALYTICS_PROTECTED_LABEL", "x")
 
 # --- H5P player (docs/h5p-hosting.md) ----------------------------------------------------
 

@@ -14,11 +14,11 @@ from django.urls import path
 from openpyxl import load_workbook
 
 from accounts.roles import Role, has_role
-from config import urls as site_urls
 from analytics.charts import Chart, bar_chart
 from analytics.filters import FilterForm, Filters
 from analytics.views import DashboardView
 from base.models import AuditEntry
+from config import urls as site_urls
 from tests.gates.support import sign_in
 
 
@@ -141,3 +141,9 @@ def test_plotly_js_is_served_from_the_plotly_package():
     found = finders.find("vendor/plotly/plotly.min.js")
     assert found and found.endswith("plotly/package_data/plotly.min.js")
     assert finders.find("vendor/plotly/../../settings.py") is None
+
+
+def test_a_resident_dashboard_explains_both_marks(admin_client):
+    html = admin_client.get("/sample/").content.decode()
+    assert 'id="suppression-legend"' in html
+    assert "「&lt;5」は1〜4人" in html and "「x」" in html

@@ -17,13 +17,15 @@ from hypothesis import strategies as st
 from analytics.suppression import (
     guard_difference,
     label,
+    legend,
     min_cell,
     suppress_counts,
     suppress_filtered,
     suppress_rate,
 )
 
-H = "<5"
+H = "<5"  # hidden for being small
+X = "x"  # hidden to protect a small one (secondary, differencing) and hidden rates
 T = "合計"
 
 
@@ -55,8 +57,8 @@ def test_secondary_suppression_makes_a_hidden_cell_unrecoverable_from_its_row_to
     result = suppress_counts(table, k=5)
 
     assert rows(result.display()) == [
-        [H, 10, H, 20],
-        [H, 9, H, 19],
+        [H, 10, X, 20],
+        [H, 9, X, 19],
         [5, 19, 15, 39],
     ]
     assert list(result.display().index) == ["r1", "r2", T]
@@ -77,9 +79,9 @@ def test_secondary_suppression_iterates_into_the_columns():
     result = suppress_counts(table, k=5)
 
     assert rows(result.display()) == [
-        [H, 10, H, 20],
+        [H, 10, X, 20],
         [6, 9, 7, 22],
-        [H, 11, H, 22],
+        [X, 11, X, 22],
         [13, 30, 21, 64],
     ]
     assert result.hidden_count == 4
@@ -93,7 +95,7 @@ def test_small_totals_are_hidden_and_protected_like_cells():
 
     result = suppress_counts(table, k=5)
 
-    assert rows(result.display()) == [[H, H, H], [0, H, H], [H, H, 12]]
+    assert rows(result.display()) == [[H, H, H], [0, X, X], [H, X, 12]]
     assert rows(result.mask) == [[True, True], [False, True]]
 
 
@@ -104,7 +106,7 @@ def test_a_series_gets_its_total_and_the_same_protection():
 
     shown = suppress_counts(counts, k=5).display()
 
-    assert shown.to_dict() == {"65-69": H, "70s": H, "80+": 0, T: 15}
+    assert shown.to_dict() == {"65-69": H, "70s": X, "80+": 0, T: 15}
 
 
 def test_zero_is_never_hidden():
@@ -118,7 +120,7 @@ def test_differencing_across_two_filters():
     20, and 23 − 20 = 3 would reveal the three people elsewhere, so 20 is hidden. 17 differs by
     6 and is shown; a ward total that is itself small is not shown, so it reveals nothing."""
     assert guard_difference(20, 23, k=5) is True
-    assert suppress_filtered(20, 23, k=5) == H
+    assert suppress_filtered(20, 23, k=5) == X  # not small itself: "<5" would be false
     assert guard_difference(17, 23, k=5) is False
     assert suppress_filtered(17, 23, k=5) == 17
     assert guard_difference(23, 23, k=5) is False  # nothing left out
@@ -136,7 +138,7 @@ def test_differencing_of_a_table_against_the_wider_one_shown_elsewhere():
 
     shown = suppress_counts(venue, k=5, wider=ward).display()
 
-    assert shown.to_dict() == {"65-69": H, "70s": 8, T: H}
+    assert shown.to_dict() == {"65-69": X, "70s": 8, T: X}
     plain = suppress_counts(venue, k=5).display()
     assert plain.to_dict() == {"65-69": 10, "70s": 8, T: 18}
 
@@ -149,7 +151,7 @@ def test_rates_are_hidden_where_either_side_is_and_absent_over_zero():
 
     rates = suppress_rate(attended, booked, k=5)
 
-    assert rates.display().tolist() == [H, "80.0%", H, "—"]
+    assert rates.display().tolist() == [X, "80.0%", X, "—"]  # a rate is never "<5"
     chart = rates.for_chart()
     assert chart[1] == 80.0
     assert all(math.isnan(chart[i]) for i in (0, 2, 3))
@@ -164,7 +166,7 @@ def test_rates_follow_the_masks_of_the_shown_tables():
 
     rates = suppress_rate(attended, booked, k=5)
 
-    assert rates.display().to_dict() == {"x": H, "y": H, "z": H, T: "55.6%"}
+    assert rates.display().to_dict() == {"x": X, "y": X, "z": X, T: "55.6%"}
 
 
 def test_rates_with_explicit_masks_and_a_per_thousand_scale():
@@ -176,7 +178,7 @@ def test_rates_with_explicit_masks_and_a_per_thousand_scale():
 
     rates = suppress_rate(participants, population, k=5, numerator_mask=hidden, scale=1000)
 
-    assert rates.display(suffix="").to_dict() == {"池袋": "5.0", "目白": H}
+    assert rates.display(suffix="").to_dict() == {"池袋": "5.0", "目白": X}
 
 
 def test_k_and_label_come_from_settings():
@@ -184,10 +186,12 @@ def test_k_and_label_come_from_settings():
         assert min_cell() == 10
         assert label() == "<10"
         assert suppress_counts(pd.Series([7, 12]), margins=False).display().tolist() == ["<10", 12]
-        assert suppress_filtered(30, 38) == "<10"
-    with override_settings(ANALYTICS_SUPPRESSED_LABEL="−"):
+        assert suppress_filtered(30, 38) == X
+        assert suppress_filtered(7, 38) == "<10"
+    with override_settings(ANALYTICS_SUPPRESSED_LABEL="−", ANALYTICS_PROTECTED_LABEL="χ"):
         assert label() == "−"
         assert suppress_counts(pd.Series([2, 9]), margins=False).display().tolist() == ["−", 9]
+        assert suppress_counts(pd.Series([2, 9])).display().tolist() == ["−", "χ", 11]
     assert min_cell() == 5
     assert label() == "<5"
 
@@ -261,3 +265,9 @@ def test_a_filtered_table_never_differs_from_the_shown_wider_one_by_a_small_grou
     for line in itertools.chain(hidden, hidden.T):
         assert line.sum() != 1
     assert ((difference > 0) & (difference < k) & wider_shown <= hidden).all()
+
+
+def test_the_legend_names_both_marks():
+    text = legend(5)
+    assert "「<5」は1〜4人" in text and "「x」" in text
+
