@@ -5,7 +5,8 @@ same rules and scope as the page), records the job and hands it to the task back
 transaction commits. ``build_export`` (``analytics.tasks.build_dashboard_export``) computes
 the dashboard's charts as that person, inside ``analytics.routers.reading()``, and writes one
 sheet per chart with exactly the table the page shows beside the chart, then stores the file
-under ``private/analytics-exports/`` in the default storage. ``open_export`` hands the file to
+under ``analytics-exports/`` in the private storage (``STORAGES["private"]``, outside
+MEDIA_ROOT). ``open_export`` hands the file to
 the person who asked, and only to them, and writes the audit entry.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import storages
 from django.db import transaction
 from django.http import Http404, HttpRequest, QueryDict
 from django.utils import timezone
@@ -36,7 +37,7 @@ from base.exports import safe_text, sheet_name
 
 logger = logging.getLogger(__name__)
 
-STORAGE_DIR = "private/analytics-exports"
+STORAGE_DIR = "analytics-exports"
 REQUESTED = "analytics.export.requested"
 DOWNLOADED = "analytics.export.downloaded"
 
@@ -49,6 +50,11 @@ error_messages = {
     "unknown": gettext_lazy("そのダッシュボードはありません。"),
     "not_ready": gettext_lazy("ファイルはまだできていません。"),
 }
+
+
+def private_storage():
+    """Where export files live: never under a public URL (``STORAGES["private"]``)."""
+    return storages["private"]
 
 
 def dashboard_class(name: str) -> type[DashboardView]:
@@ -135,7 +141,7 @@ def build_export(pk: str) -> str:
             workbook.create_sheet(sheet_name(_("データなし")))
         buffer = io.BytesIO()
         workbook.save(buffer)
-        stored = default_storage.save(
+        stored = private_storage().save(
             f"{STORAGE_DIR}/{job.pk}.xlsx", ContentFile(buffer.getvalue())
         )
     except Exception as error:  # noqa: BLE001 (any failure ends the job, visibly)
@@ -211,4 +217,4 @@ def open_export(pk, user, *, request: HttpRequest):
         data={"dashboard": job.dashboard, "filters": job.query},
         request=request,
     )
-    return job, default_storage.open(job.file_name, "rb")
+    return job, private_storage().open(job.file_name, "rb")

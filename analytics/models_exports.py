@@ -16,7 +16,7 @@ class ExportJob(models.Model):
     """One person's request for a dashboard's tables as an Excel workbook, and its progress.
 
     The key is random, so a job's pages cannot be guessed; only the person who asked may open
-    them. The file lives in the default storage under ``private/`` (never served as media)
+    them. The file lives in the private storage (``STORAGES["private"]``, never served as media)
     and is downloaded through the job's page, which writes the audit entry.
     """
 

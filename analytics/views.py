@@ -158,6 +158,7 @@ class DashboardView(TemplateView):
         filters: Filters = kwargs["filters"]
         context.update(
             title=self.title,
+            url_name=self.url_name,
             intro=self.intro,
             plot_config=PLOT_CONFIG,
             download_query=filters.query(),

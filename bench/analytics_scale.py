@@ -34,7 +34,7 @@ bench/analytics_scale.py [--scale 1.0] [--runs 5] [--keep]``.
    timed request, so ``median_ms`` is the cost of building the file (``cached_median_ms``: the
    cached answer).
 4. Builds the Excel export of each whole dashboard (``analytics.exports.build_export``, no
-   filters, as the admin) twice in a fresh process, files in a temporary ``MEDIA_ROOT``.
+   filters, as the admin) twice in a fresh process, files in a temporary ``PRIVATE_ROOT``.
 5. Prints one JSON object, with the server's version and ``jit`` setting (the environment's
    ``PGOPTIONS`` applies, e.g. ``PGOPTIONS="-c jit=off"``).
 
@@ -796,7 +796,7 @@ def measure_here(path: str, runs: int, *, open_data: bool) -> dict[str, Any]:
 
 def measure_export(name: str, runs: int) -> dict[str, Any]:
     """Build the Excel export of a whole dashboard (no filters) as the admin, ``runs`` times."""
-    from django.core.files.storage import default_storage
+    from django.core.files.storage import storages
     from openpyxl import load_workbook
 
     from accounts.models import User
@@ -816,8 +816,8 @@ def measure_export(name: str, runs: int) -> dict[str, Any]:
     return {
         "median_ms": round(statistics.median(times), 1),
         "runs": runs,
-        "xlsx_bytes": default_storage.size(job.file_name),
-        "sheets": len(load_workbook(default_storage.open(job.file_name)).sheetnames),
+        "xlsx_bytes": storages["private"].size(job.file_name),
+        "sheets": len(load_workbook(storages["private"].open(job.file_name)).sheetnames),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
 
@@ -834,6 +834,7 @@ def measure_in_child(
     env = {**os.environ, "DATABASE_URL": database_url}
     with tempfile.TemporaryDirectory(prefix="bench-analytics-media-") as media:
         env["MEDIA_ROOT"] = media  # export files go here, never into the project's media
+        env["PRIVATE_ROOT"] = media
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}

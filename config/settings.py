@@ -226,6 +226,13 @@ STORAGES = {
         "BACKEND": env_str("MEDIA_STORAGE", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": env_json("MEDIA_STORAGE_OPTIONS"),
     },
+    # Files only the application hands out (analytics Excel exports), outside MEDIA_ROOT so
+    # neither the proxy nor the development server can serve them by URL.
+    "private": {
+        "BACKEND": env_str("PRIVATE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json("PRIVATE_STORAGE_OPTIONS")
+        or {"location": env_str("PRIVATE_ROOT", str(BASE_DIR / "var" / "private"))},
+    },
     "staticfiles": {
         # Hashed file names (long cache lifetimes behind the proxy) need collectstatic first.
         "BACKEND": (

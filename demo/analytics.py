@@ -1,10 +1,11 @@
-"""Demo data for the dashboards: population, a past fiscal year of classes, staff training.
+"""Demo data for the dashboards: population, past classes, staff training.
 
 ``seed_analytics_demo`` is called by ``seed_demo`` after the demo users, venues, curricula and
 course pages exist. Everything is deterministic (``random.Random(SEED)``, dates counted from
-the fiscal year before the current one) and idempotent: each part is skipped when its marker
-rows exist. Demo classes carry 「（デモ）」 in their titles, demo residents are 「デモ 区民NNN」
-with 090-0001-NNNN numbers (not in service), demo staff demo.staffNNN@example.jp.
+the start of the fiscal year before the current one) and idempotent: each part is skipped when
+its marker rows exist. Demo classes carry 「（デモ）」 in their titles, demo residents are
+「デモ 区民NNN」 with 090-0001-NNNN numbers (not in service), demo staff
+demo.staffNNN@example.jp.
 
 Past sessions cannot be booked through ``classes.services.allocate_seat`` (it refuses the
 past), so their bookings are written directly with the same rules: seats numbered from 1,
@@ -132,7 +133,7 @@ def seed_analytics_demo(today: dt.date | None = None) -> dict[str, int]:
     population = _population()
     venues = _venue_areas()
     with transaction.atomic():
-        series = _past_classes(year)
+        series = _past_classes(year, today)
     with transaction.atomic():
         completions = _training(year, today)
     return {
@@ -305,8 +306,9 @@ class _Writer:
         return result
 
 
-def _past_classes(year: int) -> int:
-    """A fiscal year of demo classes at every demo venue, all in the past."""
+def _past_classes(year: int, today: dt.date) -> int:
+    """Demo classes at every demo venue from the start of fiscal ``year`` until yesterday, so
+    the dashboards show a whole past year and the current one so far; all in the past."""
     done = ClassSeries.objects.filter(title__startswith=DEMO_MARK)
     if done.exists():
         return done.count()
@@ -322,7 +324,9 @@ def _past_classes(year: int) -> int:
     units_of: dict[str, list[CurriculumUnit]] = {}
     for unit in CurriculumUnit.objects.filter(course_code__in=[c for c, _t in topics]):
         units_of.setdefault(unit.course_code, []).append(unit)
-    first_day, last_day = fiscal_year_dates(year)
+    first_day = fiscal_year_dates(year)[0]
+    last_day = today - dt.timedelta(days=1)
+    months = max(1, (last_day - first_day).days // 30)
 
     series_rows: list[ClassSeries] = []
     specs = []
@@ -332,8 +336,9 @@ def _past_classes(year: int) -> int:
             code, title = ("", HELP_SESSION) if help_session else rng.choice(topics)
             count = 1 if help_session else rng.choice([1, 2, 2, 3, 4])
             whole = bool(code) and count > 1 and rng.random() < 0.7
-            month_offset = (s_index * 12 // SERIES_PER_VENUE + v_index) % 12
+            month_offset = (s_index * months // SERIES_PER_VENUE + v_index) % months
             start_day = first_day + dt.timedelta(days=30 * month_offset + rng.randint(0, 20))
+            start_day = min(start_day, last_day)
             series_rows.append(
                 ClassSeries(
                     title=f"{DEMO_MARK}{title}",

@@ -68,6 +68,9 @@ def temporary_media_root(settings, tmp_path_factory):
     Without it they would land in the project's media/ and outlive the test's rolled-back rows.
     """
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    location = str(tmp_path_factory.mktemp("private"))
+    private = {**settings.STORAGES["private"], "OPTIONS": {"location": location}}
+    settings.STORAGES = {**settings.STORAGES, "private": private}
 
 
 @pytest.fixture

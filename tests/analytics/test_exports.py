@@ -7,10 +7,12 @@ The world is tests/analytics/classes_support.py (教室の出席, fiscal year 20
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from django.core.files.storage import default_storage
+from django.conf import settings
+from django.core.files.storage import storages
 from django.http import QueryDict
 from django.test import Client
 from django.urls import reverse
@@ -76,8 +78,10 @@ def test_an_export_has_one_sheet_per_chart_with_the_tables_of_the_page(
     job = _ask(client, "classes", "year=2025", django_capture_on_commit_callbacks)
     job.refresh_from_db()
     assert (job.status, job.progress, job.requested_by) == (ExportJob.Status.DONE, 100, admin)
-    assert job.file_name.startswith("private/analytics-exports/")
-    assert default_storage.exists(job.file_name)
+    assert job.file_name.startswith("analytics-exports/")
+    assert storages["private"].exists(job.file_name)
+    # Not under MEDIA_ROOT: no media URL can reach it.
+    assert not (Path(settings.MEDIA_ROOT) / job.file_name).exists()
 
     status = client.get(reverse("analytics:export_status", args=[job.pk])).json()
     assert status["status"] == "done" and status["progress"] == 100
@@ -225,8 +229,14 @@ def test_a_file_outside_the_askers_scope_now_is_not_handed_out(world, trainer):
         query=f"year=2025&series={world.s2.pk}",
         status=ExportJob.Status.DONE,
         progress=100,
-        file_name=default_storage.save("private/analytics-exports/x.xlsx", io.BytesIO(b"x")),
+        file_name=storages["private"].save("analytics-exports/x.xlsx", io.BytesIO(b"x")),
     )
     client = sign_in(Client(), trainer)
     assert client.get(reverse("analytics:export_download", args=[job.pk])).status_code == 404
     assert not AuditEntry.objects.filter(action="analytics.export.downloaded").exists()
+
+
+def test_every_dashboard_links_to_its_whole_export_with_its_filters(admin, world):
+    client = sign_in(Client(), admin)
+    html = client.get(reverse("analytics:classes") + "?year=2025").content.decode()
+    assert f'href="{NEW}?dashboard=classes&amp;year=2025"' in html

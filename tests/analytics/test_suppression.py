@@ -270,4 +270,3 @@ def test_a_filtered_table_never_differs_from_the_shown_wider_one_by_a_small_grou
 def test_the_legend_names_both_marks():
     text = legend(5)
     assert "「<5」は1〜4人" in text and "「x」" in text
-
