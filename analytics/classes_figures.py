@@ -22,6 +22,7 @@ What counts where:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -358,6 +359,17 @@ def _wider(filters: Filters) -> Filters | None:
     return Filters(year=filters.year) if filters.is_narrowed else None
 
 
+def _suppressed(
+    frame: Callable[[Filters, Scope], pd.DataFrame], filters: Filters, scope: Scope
+) -> tuple[pd.DataFrame, suppression.Suppressed]:
+    """A figure's raw counts and their suppression, against the unfiltered figure when a
+    filter narrows (one more query then, still constant in people)."""
+    raw = frame(filters, scope)
+    wider_filters = _wider(filters)
+    wide = frame(wider_filters, scope) if wider_filters else None
+    return raw, suppression.suppress_counts(raw, wider=wide)
+
+
 def venue_month_chart(filters: Filters, scope: Scope, *, now: datetime | None = None) -> Chart:
     """会場・月別の出席: sessions, seats, bookings, attendance and the rates, with totals.
 
@@ -445,10 +457,7 @@ def _fill_heatmap(fill: pd.Series) -> Any:
 
 def participants_by_age(filters: Filters, scope: Scope) -> Chart:
     """参加者の年代: distinct people who came, by the age band of their booking."""
-    raw = age_frame(filters, scope)
-    wider_filters = _wider(filters)
-    wide = age_frame(wider_filters, scope) if wider_filters else None
-    hidden = suppression.suppress_counts(raw, wider=wide)
+    raw, hidden = _suppressed(age_frame, filters, scope)
     label, people = _("年代"), _("参加者（人）")
     shown = hidden.display()
     table = pd.DataFrame({label: list(shown.index), people: list(shown)})
@@ -468,10 +477,7 @@ def participants_by_age(filters: Filters, scope: Scope) -> Chart:
 
 def participants_by_device(filters: Filters, scope: Scope) -> Chart:
     """参加者のスマホと貸出機: distinct people who came, by device and loaner request."""
-    raw = device_frame(filters, scope)
-    wider_filters = _wider(filters)
-    wide = device_frame(wider_filters, scope) if wider_filters else None
-    hidden = suppression.suppress_counts(raw, wider=wide)
+    raw, hidden = _suppressed(device_frame, filters, scope)
     device, own, loaner = _("お使いのスマホ"), _("貸出機なし（人）"), _("貸出機を希望（人）")
     table = _with_label_column(hidden.display(), device, {"own": own, "loaner": loaner})
     chart_values = hidden.for_chart()
@@ -490,10 +496,7 @@ def participants_by_device(filters: Filters, scope: Scope) -> Chart:
 
 def first_and_repeat(filters: Filters, scope: Scope) -> Chart:
     """初めての参加とくり返しの参加: per venue, people at their first class ever vs later."""
-    raw = first_repeat_frame(filters, scope)
-    wider_filters = _wider(filters)
-    wide = first_repeat_frame(wider_filters, scope) if wider_filters else None
-    hidden = suppression.suppress_counts(raw, wider=wide)
+    raw, hidden = _suppressed(first_repeat_frame, filters, scope)
     venue, first, repeat = _("会場"), _("初めての教室（人）"), _("2つ目以降の教室（人）")
     table = _with_label_column(hidden.display(), venue, {"first": first, "repeat": repeat})
     chart_values = hidden.for_chart()

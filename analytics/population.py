@@ -170,7 +170,22 @@ def _render(code: str, params: dict) -> tuple[str, str]:
     return str(japanese) % params, english % params
 
 
-class PopulationImportError(Exception):
+class _Messages:
+    """The Japanese and English text of a ``code`` with its ``params`` (``error_messages``)."""
+
+    code: str
+    params: dict
+
+    @property
+    def message(self) -> str:
+        return _render(self.code, self.params)[0]
+
+    @property
+    def english(self) -> str:
+        return _render(self.code, self.params)[1]
+
+
+class PopulationImportError(_Messages, Exception):
     """The file was refused as a whole; ``errors`` lists the bad rows, if that was why."""
 
     def __init__(self, code: str, errors: Iterable[RowError] = (), **params: object) -> None:
@@ -182,17 +197,9 @@ class PopulationImportError(Exception):
     def __str__(self) -> str:
         return f"{self.message} / {self.english}"
 
-    @property
-    def message(self) -> str:
-        return _render(self.code, self.params)[0]
-
-    @property
-    def english(self) -> str:
-        return _render(self.code, self.params)[1]
-
 
 @dataclass(frozen=True)
-class RowError:
+class RowError(_Messages):
     """One problem with one row; ``line`` is the line a spreadsheet shows (header = 1)."""
 
     line: int
@@ -201,14 +208,6 @@ class RowError:
 
     def __str__(self) -> str:
         return f"{self.line} 行目：{self.message} / line {self.line}: {self.english}"
-
-    @property
-    def message(self) -> str:
-        return _render(self.code, self.params)[0]
-
-    @property
-    def english(self) -> str:
-        return _render(self.code, self.params)[1]
 
 
 @dataclass(frozen=True)

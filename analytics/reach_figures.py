@@ -493,21 +493,32 @@ def _suppressed_table(
     return suppression.suppress_counts(frame, wider=wider)
 
 
-def device_chart(filters: Filters) -> tuple[Chart, suppression.Suppressed]:
+def _share_by_age(
+    filters: Filters,
+    query: Callable[[Scope], pd.DataFrame],
+    *,
+    part: str,
+    columns: dict[str, str],
+    share_name: str,
+    slug: str,
+    title: str,
+    note: str,
+) -> tuple[Chart, suppression.Suppressed]:
+    """A share of participants by age band (``part`` of the 合計), as a bar chart and a table
+    of the suppressed counts (``columns``: frame column → heading) with the share beside."""
     scope = Scope.of(filters)
-    counts = device_counts(scope)
-    suppressed = _suppressed_table(counts, scope, device_counts)
+    counts = query(scope)
+    suppressed = _suppressed_table(counts, scope, query)
     total = suppression.total_label()
     totals, mask = suppressed.totals, suppressed.totals_mask
     share = suppression.suppress_rate(
-        totals["without"],
+        totals[part],
         totals[total],
-        numerator_mask=mask["without"],
+        numerator_mask=mask[part],
         denominator_mask=mask[total],
     )
     labels = [*_band_labels(counts.index), total]
     shown = suppressed.display()
-    title = _("スマホを持たずに参加した方の割合")
     figure = bar_chart(
         pd.DataFrame({_("年代"): labels, _("割合（%）"): share.for_chart().tolist()}),
         x=_("年代"),
@@ -518,57 +529,52 @@ def device_chart(filters: Filters) -> tuple[Chart, suppression.Suppressed]:
     table = pd.DataFrame(
         {
             _("年代"): labels,
-            _("スマホを持って参加"): shown["with_phone"].tolist(),
-            _("スマホなしで参加"): shown["without"].tolist(),
-            _("参加者"): shown[total].tolist(),
-            _("スマホなしの割合"): share.display().tolist(),
+            **{name: shown[column].tolist() for column, name in columns.items()},
+            share_name: share.display().tolist(),
         }
     )
-    note = _(
-        "区内にお住まいの全年代の参加者（実人数）。期間中の予約で一度でも「持っていない」を選んだ方を"
-        "「スマホなし」に数えます。"
+    chart = Chart(slug=slug, title=title, table=table, figure=figure, note=note)
+    return chart, suppressed
+
+
+def device_chart(filters: Filters) -> tuple[Chart, suppression.Suppressed]:
+    return _share_by_age(
+        filters,
+        device_counts,
+        part="without",
+        columns={
+            "with_phone": _("スマホを持って参加"),
+            "without": _("スマホなしで参加"),
+            suppression.total_label(): _("参加者"),
+        },
+        share_name=_("スマホなしの割合"),
+        slug="no-smartphone",
+        title=_("スマホを持たずに参加した方の割合"),
+        note=_(
+            "区内にお住まいの全年代の参加者（実人数）。期間中の予約で一度でも「持っていない」を選んだ方を"
+            "「スマホなし」に数えます。"
+        ),
     )
-    return Chart(
-        slug="no-smartphone", title=title, table=table, figure=figure, note=note
-    ), suppressed
 
 
 def skill_chart(filters: Filters) -> Chart:
-    scope = Scope.of(filters)
-    counts = skill_counts(scope)
-    suppressed = _suppressed_table(counts, scope, skill_counts)
-    total = suppression.total_label()
-    totals, mask = suppressed.totals, suppressed.totals_mask
-    share = suppression.suppress_rate(
-        totals["gained"],
-        totals[total],
-        numerator_mask=mask["gained"],
-        denominator_mask=mask[total],
-    )
-    labels = [*_band_labels(counts.index), total]
-    shown = suppressed.display()
-    title = _("できることが1つ以上増えた65歳以上の参加者の割合")
-    figure = bar_chart(
-        pd.DataFrame({_("年代"): labels, _("割合（%）"): share.for_chart().tolist()}),
-        x=_("年代"),
-        y=_("割合（%）"),
-        title=title,
-    )
-    _percent_axis(figure)
-    table = pd.DataFrame(
-        {
-            _("年代"): labels,
-            _("1つ以上増えた"): shown["gained"].tolist(),
-            _("増えなかった"): shown["not_gained"].tolist(),
-            _("初回と最終回の記録がある方"): shown[total].tolist(),
-            _("増えた方の割合"): share.display().tolist(),
-        }
-    )
-    note = _(
-        "できることチェックの初回と最終回の両方に答えた65歳以上の参加者のうち、初回「できない」"
-        "だった項目が最終回に「できる」になった方の割合です（同じ方・同じ教室の記録を組にします）。"
-    )
-    return Chart(slug="skill-gain", title=title, table=table, figure=figure, note=note)
+    return _share_by_age(
+        filters,
+        skill_counts,
+        part="gained",
+        columns={
+            "gained": _("1つ以上増えた"),
+            "not_gained": _("増えなかった"),
+            suppression.total_label(): _("初回と最終回の記録がある方"),
+        },
+        share_name=_("増えた方の割合"),
+        slug="skill-gain",
+        title=_("できることが1つ以上増えた65歳以上の参加者の割合"),
+        note=_(
+            "できることチェックの初回と最終回の両方に答えた65歳以上の参加者のうち、初回「できない」"
+            "だった項目が最終回に「できる」になった方の割合です（同じ方・同じ教室の記録を組にします）。"
+        ),
+    )[0]
 
 
 def baseline_chart(devices: suppression.Suppressed) -> Chart:
