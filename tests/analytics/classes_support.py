@@ -12,6 +12,8 @@ All dates lie in FY2025 (April 2025 – March 2026) or before, so every session 
 
 People: p1..p12 (75-79, Android, 駒込), q1..q3 (65-69, iPhone, 要町), r1..r5 (80+, no
 phone, loaner, 池袋). ``scale`` multiplies the p people (for the query-count test).
+
+Its fixtures (``trainer``, ``other_trainer``, ``admin``, ``world``) are in conftest.py.
 """
 
 from __future__ import annotations

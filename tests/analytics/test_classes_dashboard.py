@@ -32,26 +32,6 @@ FY2025 = Filters(year=2025)
 H = "<5"
 
 
-@pytest.fixture
-def trainer(make_user):
-    return make_user(Role.TRAINER, mfa=True)
-
-
-@pytest.fixture
-def other_trainer(make_user):
-    return make_user(Role.TRAINER, mfa=True)
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, mfa=True)
-
-
-@pytest.fixture
-def world(trainer, other_trainer):
-    return build(trainer, other_trainer)
-
-
 def _row(chart, **cells) -> dict:
     """The one table row whose cells match ``cells`` (column name → value)."""
     records = chart.table.to_dict("records")

@@ -25,32 +25,11 @@ from analytics.filters import Filters
 from analytics.models import ExportJob
 from analytics.routers import is_reading
 from base.models import AuditEntry
-from tests.analytics.classes_support import build
 from tests.gates.support import sign_in
 
 pytestmark = pytest.mark.django_db
 
 NEW = "/analytics/exports/new/"
-
-
-@pytest.fixture
-def trainer(make_user):
-    return make_user(Role.TRAINER, mfa=True)
-
-
-@pytest.fixture
-def other_trainer(make_user):
-    return make_user(Role.TRAINER, mfa=True)
-
-
-@pytest.fixture
-def admin(make_user):
-    return make_user(Role.ADMIN, mfa=True)
-
-
-@pytest.fixture
-def world(trainer, other_trainer):
-    return build(trainer, other_trainer)
 
 
 def _ask(client: Client, dashboard: str, query: str, capture) -> ExportJob:

@@ -4,8 +4,6 @@ and no accessibility violation; the link downloads the workbook."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 import pytest
 from playwright.sync_api import expect
 
@@ -13,7 +11,7 @@ from accounts.roles import Role
 from analytics import exports
 from analytics.models import ExportJob
 from tests.analytics.classes_support import build
-from tests.browser.support import DESKTOP, NARROW, audit, close_when_quiet, new_context
+from tests.browser.support import DESKTOP, NARROW, audit, close_when_quiet, new_context, watch
 
 pytestmark = pytest.mark.browser
 
@@ -27,14 +25,7 @@ def test_the_page_follows_the_progress_and_offers_the_file(
     job = ExportJob.objects.create(requested_by=admin, dashboard="classes", query="year=2025")
     context = new_context(chromium, live_server.url, admin, viewport=viewport)
     page = context.new_page()
-    errors, foreign = [], []
-    own_host = urlsplit(live_server.url).netloc
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    context.on(
-        "request",
-        lambda r: foreign.append(r.url) if urlsplit(r.url).netloc not in ("", own_host) else None,
-    )
+    problems = watch(page)
     try:
         page.goto(f"/analytics/exports/{job.pk}/")
         progress = page.locator("progress#export-progress")
@@ -55,7 +46,6 @@ def test_the_page_follows_the_progress_and_offers_the_file(
         with page.expect_download() as download:
             link.click()
         assert download.value.suggested_filename.endswith(".xlsx")
-        assert errors == []
-        assert foreign == []
+        assert problems == []
     finally:
         close_when_quiet(context)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
@@ -106,7 +107,7 @@ def new_context(
     """Open a Japanese-language browser context, signed in as ``user`` when one is given.
 
     The context keeps the requests its pages have sent and not yet seen answered, for
-    :func:`close_when_quiet`.
+    :func:`close_when_quiet`, and its base URL, for :func:`watch`.
     """
     context = browser.new_context(base_url=base_url, locale="ja-JP", viewport=viewport)
     pending: set = set()
@@ -114,6 +115,7 @@ def new_context(
     context.on("requestfinished", lambda request: pending.discard(request))
     context.on("requestfailed", lambda request: pending.discard(request))
     context.pending_requests = pending
+    context.base_url = base_url
     if user is not None:
         client = sign_in(Client(), user, reauthenticated=reauthenticated)
         cookie = client.cookies[settings.SESSION_COOKIE_NAME]
@@ -139,6 +141,50 @@ def close_when_quiet(context) -> None:
         if response is not None:
             response.finished()
     context.close()
+
+
+def watch(page) -> list[str]:
+    """Collect what goes wrong on ``page`` from now on; return the list, which keeps growing.
+
+    Console errors, uncaught script errors, and requests from its context to any host but the
+    live server's (every script, style and font is served by the site itself).
+    """
+    problems: list[str] = []
+    own_host = urlsplit(page.context.base_url).netloc
+
+    def on_console(message) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    def on_request(request) -> None:
+        if urlsplit(request.url).netloc not in ("", own_host):
+            problems.append(f"request to another host: {request.url}")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    page.context.on("request", on_request)
+    return problems
+
+
+def open_dashboard(page, url: str, *, charts: int | None = None) -> list[str]:
+    """Open the dashboard at ``url`` in ``page`` and wait until plotly has drawn every chart.
+
+    ``charts`` is how many charts the page must have (``None``: at least one). Returns the
+    page's problems, as :func:`watch` collects them: assert at the end that there are none.
+    """
+    from playwright.sync_api import expect
+
+    problems = watch(page)
+    page.goto(url)
+    plots = page.locator(".chart__plot[data-figure]")
+    expect(plots.first).to_be_visible()
+    count = plots.count()
+    if charts is not None:
+        assert count == charts, f"{url}: {count} charts, not {charts}"
+    expect(page.locator(".chart__plot.is-drawn")).to_have_count(count, timeout=15_000)
+    # plotly drew real SVG, not only the placeholders.
+    assert page.locator(".chart__plot .main-svg").count() >= count
+    return problems
 
 
 # The accessibility audit (tests/gates/test_accessibility.py and the pages audited with data).
