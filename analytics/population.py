@@ -38,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from analytics.models import PopulationFigure
+from base.inputs import decode_csv
 from classes.choices import TOSHIMA_AREAS
 
 # The note the 2016 file carries on every screen until the ward imports its own file.
@@ -474,20 +475,11 @@ def _read_bytes(file: bytes | str | Path | IO[bytes]) -> bytes:
 
 
 def _decode(data: bytes) -> tuple[str, str]:
-    """UTF-8 with or without BOM, else CP932; a NUL byte means UTF-16 or a binary file."""
-    if b"\x00" in data:
-        raise PopulationImportError("unreadable")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
-        except UnicodeDecodeError as exc:
-            raise PopulationImportError("unreadable") from exc
-    for encoding, label in (("utf-8", "UTF-8"), ("cp932", "CP932")):
-        try:
-            return data.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
-    raise PopulationImportError("unreadable")
+    """Return (text, encoding name) by ``base.inputs.decode_csv``; unreadable otherwise."""
+    try:
+        return decode_csv(data)
+    except UnicodeError as exc:
+        raise PopulationImportError("unreadable") from exc
 
 
 def _normal(cell: str) -> str:

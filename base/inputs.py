@@ -131,3 +131,22 @@ def load_json(
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise InputError("bad_json") from exc
     return check_json_value(data)
+
+
+def decode_csv(data: bytes) -> tuple[str, str]:
+    """Return (text, encoding name) of an uploaded CSV: UTF-8 with or without BOM, else CP932
+    (the importers' rule). Raises UnicodeError when it is neither.
+
+    A file with a NUL byte is refused: UTF-16 and binary files are full of them, and
+    PostgreSQL cannot store NUL (in UTF-8 and CP932 the byte means only U+0000).
+    """
+    if b"\x00" in data:
+        raise UnicodeError("NUL byte: UTF-16 or a binary file")
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8"), "UTF-8 (BOM)"  # a BOM, then not UTF-8: refused
+    for encoding, label in (("utf-8", "UTF-8"), ("cp932", "CP932")):
+        try:
+            return data.decode(encoding), label
+        except UnicodeDecodeError:
+            continue
+    raise UnicodeError("neither UTF-8 nor CP932")

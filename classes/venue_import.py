@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from base.inputs import decode_csv
 from classes.choices import TOSHIMA_AREAS
 from classes.models import Venue
 
@@ -158,24 +159,11 @@ class VenueImportReport:
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Return (text, encoding name): UTF-8 with or without BOM, else CP932.
-
-    A file with a NUL byte is unreadable: UTF-16 and binary files are full of them, and
-    PostgreSQL cannot store NUL in a name (in UTF-8 and CP932 the byte means only U+0000).
-    """
-    if b"\x00" in data:
-        raise VenueImportError("unreadable")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "UTF-8 (BOM)"
-        except UnicodeDecodeError as exc:  # a BOM, then something else than UTF-8
-            raise VenueImportError("unreadable") from exc
-    for encoding, label in (("utf-8", "UTF-8"), ("cp932", "CP932")):
-        try:
-            return data.decode(encoding), label
-        except UnicodeDecodeError:
-            continue
-    raise VenueImportError("unreadable")
+    """Return (text, encoding name) by ``base.inputs.decode_csv``; unreadable otherwise."""
+    try:
+        return decode_csv(data)
+    except UnicodeError as exc:
+        raise VenueImportError("unreadable") from exc
 
 
 def area_from_address(address: str) -> str:
