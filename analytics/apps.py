@@ -9,4 +9,12 @@ class AnalyticsConfig(AppConfig):
     verbose_name = _("分析")
 
     def ready(self) -> None:
-        from analytics import audit_labels  # noqa: F401  (registers the audit labels)
+        # The audit labels, and the dashboards, which register themselves
+        # (analytics.views.dashboard) when their module is imported: here, so every process
+        # has them, a task worker that loads no URLs too.
+        from analytics import (  # noqa: F401
+            audit_labels,
+            views_classes,
+            views_reach,
+            views_training,
+        )

@@ -59,8 +59,6 @@ def private_storage():
 
 def dashboard_class(name: str) -> type[DashboardView]:
     """The dashboard registered under this URL name (Http404 when there is none)."""
-    import analytics.urls  # noqa: F401 (the dashboards register themselves when imported)
-
     for view_class in DASHBOARDS:
         if view_class.url_name == name:
             return view_class

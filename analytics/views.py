@@ -48,7 +48,7 @@ def dashboard_links(user) -> list[dict[str, str]]:
     """The dashboards this person may open: name, URL and title, for menus."""
     return [
         {"name": cls.url_name, "url": reverse(f"analytics:{cls.url_name}"), "label": cls.title}
-        for cls in DASHBOARDS
+        for cls in sorted(DASHBOARDS, key=lambda cls: cls.menu_order)
         if cls().allowed(user)
     ]
 
@@ -60,6 +60,7 @@ class DashboardView(TemplateView):
     template_name = "analytics/dashboard.html"
     title: str = ""
     url_name: str = ""  # the name in analytics/urls.py, for the menu
+    menu_order: int = 100  # place in the menu and on /analytics/
     intro: str = ""
     filter_fields: tuple[str, ...] = ("year",)
     audit_action: str = ""

@@ -33,6 +33,7 @@ class ClassesDashboardView(DashboardView):
     template_name = "analytics/classes.html"
     title = gettext_lazy("教室の出席")
     url_name = "classes"
+    menu_order = 1
     intro = gettext_lazy(
         "スマホ教室の会場・月ごとの開催と出席、参加者の年代とスマホ、初めての参加かどうか、"
         "できることチェックの変化。5人未満の数は「<5」と表示します。"

@@ -24,6 +24,7 @@ class ReachDashboardView(DashboardView):
     template_name = "analytics/reach.html"
     title = gettext_lazy("デジタルデバイド指標")
     url_name = "reach"
+    menu_order = 3
     intro = gettext_lazy(
         "65歳以上の区民のうちスマホ教室に参加した方の割合（1,000人あたり）を町名ごとに、"
         "年度ごとの推移、スマホを持たずに参加した方、できることが増えた方、全国の数字と並べて"

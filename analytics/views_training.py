@@ -44,6 +44,7 @@ class TrainingDashboardView(DashboardView):
     template_name = "analytics/training.html"
     title = gettext_lazy("必修研修")
     url_name = "training"
+    menu_order = 2
     intro = gettext_lazy(
         "職員の必修研修の修了状況です。所属ごとの割合は下位の所属を含みます。"
         "一人ひとりの状況は研修の管理のページで確認できます。"
