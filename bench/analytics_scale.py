@@ -62,7 +62,7 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from support import bench_env, drop_database, ensure_database, percentile  # noqa: E402
+from support import bench_env, drop_database, ensure_database, percentile, staff_courses  # noqa: E402
 
 DEFAULT_SERVER_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 SEED = 20260401
@@ -237,8 +237,6 @@ def _build_staff(rng, scale, current, now, counts):
     from accounts.models import Department, User
     from accounts.permissions import sync_role_groups
     from accounts.roles import GROUP_NAMES, Role
-    from base.models import HomePage
-    from courses.models import CourseIndexPage, CoursePage, LessonPage
 
     sync_role_groups()
     tz = dt.timezone(dt.timedelta(hours=9))
@@ -289,22 +287,7 @@ def _build_staff(rng, scale, current, now, counts):
     through.objects.bulk_create(links, batch_size=5000)
     counts["staff"] = n_staff
 
-    home = HomePage.objects.first()
-    catalogue = home.add_child(instance=CourseIndexPage(title="職員研修", slug="bench-courses"))
-    titles = [
-        "情報セキュリティ研修",
-        "個人情報保護研修",
-        "窓口DX研修",
-        "文書管理研修",
-        "新任者ICT研修",
-    ]
-    courses, lessons = [], []
-    for n, title in enumerate(titles, 1):
-        course = catalogue.add_child(instance=CoursePage(title=title, slug=f"bench-course-{n}"))
-        lessons.append(
-            course.add_child(instance=LessonPage(title="第1回", slug=f"bench-lesson-{n}", body=[]))
-        )
-        courses.append(CoursePage.objects.get(pk=course.pk))
+    lessons, courses = staff_courses()
     return people, departments, lessons, courses
 
 

@@ -71,3 +71,29 @@ def bench_env(database_url: str, *, allowed_hosts: str = "testserver") -> dict[s
         "CACHE_URL": "locmem://",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def staff_courses() -> tuple[list, list]:
+    """The benchmarks' five staff courses of one lesson each under the home page: (lessons,
+    courses). Call after django.setup()."""
+    from wagtail.models import Page
+
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+
+    home = Page.objects.get(depth=2).specific
+    catalogue = home.add_child(instance=CourseIndexPage(title="職員研修", slug="bench-courses"))
+    titles = [
+        "情報セキュリティ研修",
+        "個人情報保護研修",
+        "窓口DX研修",
+        "文書管理研修",
+        "新任者ICT研修",
+    ]
+    courses, lessons = [], []
+    for n, title in enumerate(titles, 1):
+        course = catalogue.add_child(instance=CoursePage(title=title, slug=f"bench-course-{n}"))
+        lessons.append(
+            course.add_child(instance=LessonPage(title="第1回", slug=f"bench-lesson-{n}", body=[]))
+        )
+        courses.append(CoursePage.objects.get(pk=course.pk))
+    return lessons, courses

@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from support import bench_env, drop_database, ensure_database, percentile  # noqa: E402
+from support import bench_env, drop_database, ensure_database, percentile, staff_courses  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_bench_training"
 STAFF = 3_000
@@ -75,8 +75,6 @@ def build(rng: random.Random) -> dict:
     from accounts.models import Department, User
     from accounts.permissions import sync_role_groups
     from accounts.roles import GROUP_NAMES, Role
-    from base.models import HomePage
-    from courses.models import CourseIndexPage, CoursePage, LessonPage
     from learning.fiscal import fiscal_year, fiscal_year_span
     from learning.models import CourseCompletion, LessonProgress
     from training.models import RequirementExemption, TrainingRequirement
@@ -88,22 +86,7 @@ def build(rng: random.Random) -> dict:
     years = list(range(current - FISCAL_YEARS + 1, current + 1))
 
     # Courses: one per requirement, each with one lesson (for 受講中).
-    home = HomePage.objects.first()
-    catalogue = home.add_child(instance=CourseIndexPage(title="職員研修", slug="bench-courses"))
-    titles = [
-        "情報セキュリティ研修",
-        "個人情報保護研修",
-        "窓口DX研修",
-        "文書管理研修",
-        "新任者ICT研修",
-    ]
-    courses, lessons = [], []
-    for n, title in enumerate(titles, 1):
-        course = catalogue.add_child(instance=CoursePage(title=title, slug=f"bench-course-{n}"))
-        lessons.append(
-            course.add_child(instance=LessonPage(title="第1回", slug=f"bench-lesson-{n}", body=[]))
-        )
-        courses.append(CoursePage.objects.get(pk=course.pk))
+    lessons, courses = staff_courses()
 
     # Departments: Department.save builds the path, so 60 plain saves (no bulk_create needed).
     divisions, sections = [], []
