@@ -97,3 +97,27 @@ def staff_courses() -> tuple[list, list]:
         )
         courses.append(CoursePage.objects.get(pk=course.pk))
     return lessons, courses
+
+
+class profiled:
+    """``with profiled(args.profile):`` — profile the block with pyinstrument when enabled and
+    print the call tree to stderr (stdout stays the one JSON object)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.profiler = None
+
+    def __enter__(self) -> profiled:
+        if self.enabled:
+            from pyinstrument import Profiler
+
+            self.profiler = Profiler(interval=0.0005)
+            self.profiler.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.profiler is not None:
+            import sys
+
+            self.profiler.stop()
+            sys.stderr.write(self.profiler.output_text(unicode=True, color=False, show_all=False))
