@@ -154,8 +154,53 @@ def staff_filter() -> Q:
     return Q(employee_number__isnull=False) | (Q(pk__in=in_role_group) & Q(organisation=""))
 
 
+def with_audience_departments(
+    requirements: Sequence[TrainingRequirement],
+) -> list[TrainingRequirement]:
+    """Work out every requirement's audience departments at once, for one request.
+
+    ``people_statuses`` needs each requirement's departments (with their subtrees); a page
+    that computes several requirements, often twice (the report and the people), would ask
+    for them once per call. This reads them in two queries for all requirements (their
+    chosen departments, then every department below any of them) and keeps the ids on the
+    instances, which live as long as the request that loaded them.
+    """
+    requirements = list(requirements)
+    chosen: dict[int, list[Department]] = {r.pk: [] for r in requirements}
+    through = TrainingRequirement.departments.through.objects.filter(
+        trainingrequirement_id__in=list(chosen)
+    ).select_related("department")
+    for link in through:
+        chosen[link.trainingrequirement_id].append(link.department)
+    prefixes = {
+        d.path + PATH_SEPARATOR
+        for r in requirements
+        if r.include_subdepartments
+        for d in chosen[r.pk]
+    }
+    below: list[tuple[int, str]] = []
+    if prefixes:
+        subtree = Q(pk__in=[])
+        for prefix in prefixes:
+            subtree |= Q(path__startswith=prefix)
+        below = list(Department.objects.filter(subtree).values_list("pk", "path"))
+    for requirement in requirements:
+        ids = [d.pk for d in chosen[requirement.pk]]
+        if ids and requirement.include_subdepartments:
+            mine = tuple(d.path + PATH_SEPARATOR for d in chosen[requirement.pk])
+            ids = sorted(set(ids) | {pk for pk, path in below if path.startswith(mine)})
+        requirement.audience_department_ids = ids
+    return requirements
+
+
 def _department_ids(requirement: TrainingRequirement) -> list[int]:
-    """The requirement's departments, with their subtrees when asked (one query at most)."""
+    """The requirement's departments, with their subtrees when asked (one query at most).
+
+    No query when ``with_audience_departments`` has already worked them out.
+    """
+    known = getattr(requirement, "audience_department_ids", None)
+    if known is not None:
+        return known
     chosen = list(requirement.departments.all())
     if not chosen:
         return []
@@ -186,6 +231,14 @@ def _audience_filter(requirement: TrainingRequirement, department_ids: list[int]
         ).values("user_id")
     )
     return Q(is_active=True) & parts
+
+
+def any_audience(requirements: Sequence[TrainingRequirement]) -> Q:
+    """Q for the active people in the audience of any of the requirements."""
+    parts = Q(pk__in=[])
+    for requirement in requirements:
+        parts |= _audience_filter(requirement, _department_ids(requirement))
+    return parts
 
 
 def audience(requirement: TrainingRequirement) -> QuerySet[User]:
@@ -248,12 +301,16 @@ def people_statuses(
     *,
     users: QuerySet[User] | None = None,
     today: dt.date | None = None,
+    person_id: int | None = None,
 ) -> QuerySet[User]:
     """The requirement's audience (within ``users``) in one cycle, each person annotated.
 
     Annotations: ``due_date``, ``status`` (a ``Status`` value), ``completed_at`` and
     ``completion_score`` (the first completion in the cycle), ``exemption_reason``,
     ``joined_on`` (the joining date the due date counts from). One SQL query.
+
+    ``person_id``: ``users`` is that one person; the membership subqueries then read only
+    their rows (an index look-up) instead of hashing everyone's completions.
     """
     today = today or timezone.localdate()
     year = fiscal_year
@@ -278,14 +335,20 @@ def people_statuses(
     reading = LessonProgress.objects.filter(lesson_id__in=lessons).filter(
         _cycle_filter(requirement, year, "read_at")
     )
+    if person_id is not None:
+        completions = completions.filter(user_id=person_id)
+        exemptions = exemptions.filter(user_id=person_id)
+        attempts = attempts.filter(user_id=person_id)
+        reading = reading.filter(user_id=person_id)
     overdue_before = today - dt.timedelta(days=requirement.grace_days)
 
+    # Few filter()/annotate() calls: every call clones the whole query, which on the report
+    # pages cost more than the SQL itself. Later annotations may use earlier ones.
     return (
         base.filter(_audience_filter(requirement, department_ids))
-        .annotate(joined_on=joined)
-        .filter(joined_on__lte=last_day)
-        .annotate(due_date=due_date_expression(requirement, year, F("joined_on")))
         .annotate(
+            joined_on=joined,
+            due_date=due_date_expression(requirement, year, F("joined_on")),
             completed_at=Subquery(first_completion.values("completed_at")[:1]),
             completion_score=Subquery(
                 first_completion.values("score")[:1], output_field=FloatField()
@@ -308,6 +371,7 @@ def people_statuses(
                 output_field=CharField(),
             ),
         )
+        .filter(joined_on__lte=last_day)
     )
 
 
@@ -365,6 +429,18 @@ class DepartmentRow:
     by_requirement: dict[int, Counts] = field(default_factory=dict)
 
 
+def report_departments(
+    *, root: Department | None = None, within: QuerySet[Department] | None = None
+) -> list[Department]:
+    """The departments of a report in path order: all, ``root``'s subtree, those ``within``."""
+    departments_qs = Department.objects.all()
+    if root is not None:
+        departments_qs = departments_qs.filter(pk__in=root.subtree().values("pk"))
+    if within is not None:
+        departments_qs = departments_qs.filter(pk__in=within.values("pk"))
+    return list(departments_qs.order_by("path"))
+
+
 def department_report(
     requirements: Sequence[TrainingRequirement],
     fiscal_year: int,
@@ -380,15 +456,13 @@ def department_report(
     departments, and per requirement one for its departments and one aggregate grouped by
     department and status; the roll-up runs in Python over departments, never over people.
     """
-    departments_qs = Department.objects.all()
-    if root is not None:
-        departments_qs = departments_qs.filter(pk__in=root.subtree().values("pk"))
-    if within is not None:
-        departments_qs = departments_qs.filter(pk__in=within.values("pk"))
-    departments = list(departments_qs.order_by("path"))
-    by_pk = {d.pk: d for d in departments}
+    departments = report_departments(root=root, within=within)
     scoped = root is not None or within is not None
-    users = User.objects.filter(department_id__in=list(by_pk)) if scoped else User.objects.all()
+    users = (
+        User.objects.filter(department_id__in=[d.pk for d in departments])
+        if scoped
+        else User.objects.all()
+    )
 
     own: dict[int | None, dict[int, Counts]] = {}
     for requirement in requirements:
@@ -401,7 +475,23 @@ def department_report(
         for row in grouped:
             counts = own.setdefault(row["department_id"], {}).setdefault(requirement.pk, Counts())
             counts.add(row["status"], row["n"])
+    return rolled_up_report(requirements, departments, own, scoped=scoped)
 
+
+def rolled_up_report(
+    requirements: Sequence[TrainingRequirement],
+    departments: Sequence[Department],
+    own: dict[int | None, dict[int, Counts]],
+    *,
+    scoped: bool,
+) -> list[DepartmentRow]:
+    """The report's rows from each department's own counts (by department pk, then requirement
+    pk; ``None``: people without a department), every subtree rolled up into its top.
+
+    Counts of departments outside ``departments`` are left out; the row of people without a
+    department only when the report is not ``scoped`` (to a subtree or a manager's view).
+    """
+    by_pk = {d.pk: d for d in departments}
     # Roll up: deepest first, each department adds its subtree total to its parent.
     totals: dict[int, dict[int, Counts]] = {pk: {} for pk in by_pk}
     for pk, per_requirement in own.items():
@@ -506,16 +596,31 @@ def requirement_statuses_for(
     """The person's status for each requirement that applies to them in cycle ``year``."""
     if requirements is None:
         requirements = list(_active_requirements())
-    items = []
+    requirements = list(requirements)
+    if not requirements:
+        return []
     me = User.objects.filter(pk=user.pk)
-    for requirement in requirements:
-        row = (
-            people_statuses(requirement, year, users=me, today=today)
-            .values("due_date", "status", "completed_at", "completion_score", "exemption_reason")
-            .first()
+    # One query for all requirements: each part is the person's row (or none) for one of
+    # them, tagged with its position; the columns line up because every part annotates the
+    # same names in the same order.
+    parts = [
+        people_statuses(requirement, year, users=me, today=today, person_id=user.pk)
+        .annotate(requirement_index=Value(index))
+        .order_by()
+        .values(
+            "requirement_index",
+            "due_date",
+            "status",
+            "completed_at",
+            "completion_score",
+            "exemption_reason",
         )
-        if row is None:
-            continue
+        for index, requirement in enumerate(requirements)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    items = []
+    for row in rows:
+        requirement = requirements[row["requirement_index"]]
         items.append(
             LearnerRequirement(
                 requirement=requirement,

@@ -24,8 +24,10 @@ from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.decorators import method_decorator
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -41,15 +43,20 @@ from training.status import (
     Counts,
     DepartmentRow,
     Status,
+    any_audience,
     cohort_board,
     department_report,
     people_statuses,
+    report_departments,
+    rolled_up_report,
     training_history,
     visible_departments,
     visible_people,
+    with_audience_departments,
 )
 
 MFA_TYPES = ["totp", "webauthn"]
+DAY_FORMAT = "Y年n月j日"
 
 
 def local_today() -> dt.date:
@@ -58,8 +65,13 @@ def local_today() -> dt.date:
 
 
 def active_requirements() -> list[TrainingRequirement]:
-    """The requirements the reports show, in a fixed order (the columns of the tables)."""
-    return list(TrainingRequirement.objects.filter(active=True).select_related("course"))
+    """The requirements the reports show, in a fixed order (the columns of the tables).
+
+    Their audience departments are worked out once here for the whole request.
+    """
+    return with_audience_departments(
+        TrainingRequirement.objects.filter(active=True).select_related("course")
+    )
 
 
 # --- Rows shared by the pages and the exports ------------------------------------------------
@@ -83,6 +95,23 @@ class PersonRow:
     def department(self) -> Department | None:
         return self.person.department
 
+    @property
+    def detail(self) -> str:
+        """The drill-down cell's second line: completion (and score), reason or due date.
+
+        Built here rather than with blocktranslate in the template (same messages): the
+        drill-down shows a hundred people times every requirement.
+        """
+        if self.completed_at:
+            day = date_format(timezone.localtime(self.completed_at), DAY_FORMAT)
+            text = _("%(day)s 修了") % {"day": day}
+            if self.score is not None:
+                text += f"（{floatformat(self.score, '-1')}%）"
+            return text
+        if self.exemption_reason:
+            return self.exemption_reason
+        return _("期限 %(day)s") % {"day": date_format(self.due_date, DAY_FORMAT)}
+
     def days_overdue(self, today: dt.date) -> int | None:
         if self.status != Status.OVERDUE or self.due_date is None:
             return None
@@ -96,6 +125,10 @@ class RequirementPeople:
     counts: Counts
 
 
+# The values of a person's status that the rows show, in people_statuses' annotations.
+STATUS_VALUES = ("pk", "status", "due_date", "completed_at", "completion_score", "exemption_reason")
+
+
 def people_rows(
     requirements: Sequence[TrainingRequirement],
     year: int,
@@ -104,33 +137,54 @@ def people_rows(
     status: str | None = None,
     today: dt.date | None = None,
 ) -> list[RequirementPeople]:
-    """Each requirement's people (within ``users``) with their status; one query each."""
-    result = []
+    """Each requirement's people (within ``users``) with their status.
+
+    One query of plain values per requirement, and one for the people themselves (with
+    their departments): a person in every requirement's audience is one ``User``, not one
+    per requirement.
+    """
+    statuses = []
     for requirement in requirements:
-        people = (
-            people_statuses(requirement, year, users=users, today=today)
-            .select_related("department")
-            .order_by("department__path", "last_name_kana", "first_name_kana", "pk")
+        people = people_statuses(requirement, year, users=users, today=today).order_by(
+            "department__path", "last_name_kana", "first_name_kana", "pk"
         )
         if status:
             people = people.filter(status=status)
-        rows = [
+        statuses.append(list(people.values_list(*STATUS_VALUES)))
+    wanted = {row[0] for rows in statuses for row in rows}
+    by_pk: dict[int, User] = {}
+    if wanted:
+        # Everyone in any requirement's audience within ``users``: a filter the database
+        # resolves, rather than thousands of ids sent back to it.
+        base = users if users is not None else User.objects.all()
+        by_pk = {
+            person.pk: person
+            for person in base.filter(any_audience(requirements)).select_related("department")
+            if person.pk in wanted
+        }
+    result = []
+    for requirement, rows in zip(requirements, statuses, strict=True):
+        people_rows_ = [
             PersonRow(
                 requirement=requirement,
-                person=person,
-                status=person.status,
-                due_date=person.due_date,
-                completed_at=person.completed_at,
-                score=person.completion_score,
-                exemption_reason=person.exemption_reason,
+                person=by_pk[pk],
+                status=row_status,
+                due_date=due_date,
+                completed_at=completed_at,
+                score=score,
+                exemption_reason=reason,
             )
-            for person in people
+            for pk, row_status, due_date, completed_at, score, reason in rows
         ]
-        counts = Counts()
-        for row in rows:
-            counts.add(row.status, 1)
-        result.append(RequirementPeople(requirement, rows, counts))
+        result.append(RequirementPeople(requirement, people_rows_, _counts(people_rows_)))
     return result
+
+
+def _counts(rows: Iterable[PersonRow]) -> Counts:
+    counts = Counts()
+    for row in rows:
+        counts.add(row.status, 1)
+    return counts
 
 
 def people_table(
@@ -323,20 +377,25 @@ class DepartmentView(TrainingReportMixin, TemplateView):
         if not has_children:
             del form.fields["scope"]
         requirements = active_requirements()
-        groups = people_rows(
+        # Everyone's status in the subtree once: the people table (the department's own
+        # people, or all) and the sub-department figures are both made from it, rather than
+        # the figures being counted again in SQL.
+        everyone = people_rows(
             requirements,
             year,
-            department_members(department, whole=whole),
-            status=status,
+            department_members(department, whole=has_children),
             today=self.today,
         )
-        report = (
-            department_report(
-                requirements, year, root=department, within=self.within, today=self.today
-            )
-            if requirements and has_children
-            else []
-        )
+        groups = [_only(group, None if whole else department.pk, status) for group in everyone]
+        report = []
+        if requirements and has_children:
+            departments = report_departments(root=department, within=self.within)
+            own: dict[int | None, dict[int, Counts]] = {}
+            for group in everyone:
+                for row in group.rows:
+                    counts = own.setdefault(row.person.department_id, {})
+                    counts.setdefault(group.requirement.pk, Counts()).add(row.status, 1)
+            report = rolled_up_report(requirements, departments, own, scoped=True)
         ancestors = [
             d
             for d in self.departments.filter(pk__in=_ancestor_ids(department)).order_by("path")
@@ -372,6 +431,19 @@ class DepartmentView(TrainingReportMixin, TemplateView):
             ),
         )
         return context
+
+
+def _only(group: RequirementPeople, department_id: int | None, status: str | None):
+    """The group's rows of one department (None: all) and status (None: any), recounted."""
+    if department_id is None and not status:
+        return group
+    rows = [
+        row
+        for row in group.rows
+        if (department_id is None or row.person.department_id == department_id)
+        and (not status or row.status == status)
+    ]
+    return RequirementPeople(group.requirement, rows, _counts(rows))
 
 
 def department_members(department: Department, *, whole: bool) -> QuerySet[User]:
