@@ -8,3 +8,6 @@ class ClassesConfig(AppConfig):
 
     def ready(self) -> None:
         from classes import audit_labels  # noqa: F401  (registers the audit labels)
+        from classes.listing_cache import connect_signals
+
+        connect_signals()

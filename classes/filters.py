@@ -5,11 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django import forms
-from django.db.models import Min, Q, QuerySet
+from django.db.models import Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from classes.availability import series_sessions
 from classes.choices import TOSHIMA_AREAS
 from classes.models import ClassSeries, ClassSession, Level, Registration, Venue
 
@@ -56,16 +55,28 @@ class ClassFilterForm(forms.Form):
         label=_("スマホの種類"), required=False, choices=[("", _("すべて"))] + DEVICE_CHOICES
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, choices_of: ClassFilterForm | None = None, **kwargs) -> None:
+        """``choices_of``: another form of the same request, whose area and venue choices
+        are taken instead of being read again."""
         super().__init__(*args, **kwargs)
-        venues = Venue.objects.filter(sessions__in=upcoming_sessions()).distinct()
-        areas = {area for area in venues.values_list("area", flat=True) if area}
+        if choices_of is not None:
+            for name in ("area", "venue"):
+                self.fields[name].choices = choices_of.fields[name].choices
+            return
+        # One query: the venues with an upcoming session give both lists.
+        venues = list(
+            Venue.objects.filter(sessions__in=upcoming_sessions())
+            .distinct()
+            .order_by("name")
+            .values_list("pk", "name", "area")
+        )
+        areas = {area for _pk, _name, area in venues if area}
         order = {name: i for i, name in enumerate(TOSHIMA_AREAS)}
         self.fields["area"].choices = [("", _("すべて"))] + [
             (area, area) for area in sorted(areas, key=lambda a: (order.get(a, 99), a))
         ]
         self.fields["venue"].choices = [("", _("すべて"))] + [
-            (str(venue.pk), venue.name) for venue in venues.order_by("name")
+            (str(pk), name) for pk, name, _area in venues
         ]
 
     def items(self) -> list[ClassItem]:
@@ -114,9 +125,19 @@ class ClassFilterForm(forms.Form):
             .annotate(first_start=Min("sessions__starts_at", filter=scheduled))
             .filter(first_start__gt=timezone.now())
         )
+        # Every listed series' dates in one query (what ``series_sessions`` gives one series).
+        dates = Prefetch(
+            "sessions",
+            queryset=ClassSession.objects.scheduled()
+            .select_related("venue", "room")
+            .order_by("starts_at", "pk"),
+            to_attr="dates",
+        )
         items = []
-        for series in series_list:
-            sessions = list(series_sessions(series).select_related("series"))
+        for series in series_list.prefetch_related(dates):
+            sessions = series.dates
+            for session in sessions:
+                session.series = series  # the card reads it; no query per date
             first = sessions[0]
             if data.get("area") and not any(s.venue.area == data["area"] for s in sessions):
                 continue

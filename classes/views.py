@@ -10,20 +10,29 @@ bookings nor guessing codes gets far; over a limit the page answers 429 and asks
 from __future__ import annotations
 
 import contextlib
+import time
 import uuid
 
+from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.generic import TemplateView
 
 from base.site import help_phone
-from classes import abuse
+from base.text_size import current_text_size
+from classes import abuse, listing_cache
 from classes.availability import bookability, series_sessions, sessions_of
 from classes.filters import ClassFilterForm, ClassItem, add_availability
 from classes.forms import BookingForm, CancelLookupForm
@@ -40,6 +49,10 @@ from classes.services import (
 from classes.slips import qr_svg, registration_calendar
 
 PAGE_SIZE = 20
+# The GET parameters of the class list (the filter form's fields and the page).
+LIST_PARAMETERS = frozenset({"area", "venue", "date_from", "level", "device", "page"})
+# Stands for the CSRF token in the cached list page (letters only: escaping leaves it alone).
+CSRF_PLACEHOLDER = "csrfTokenPlaceholderClassList"
 # Session keys: bookings this browser may see, the one it is about to cancel, the last
 # one it cancelled, and the booking made by each submitted form (so a resubmission of the
 # same form shows that booking again instead of an error).
@@ -123,26 +136,92 @@ def public_session(pk: int) -> ClassSession:
 
 
 class SessionListView(TemplateView):
-    """Upcoming classes with a plain GET search form (works without JavaScript)."""
+    """Upcoming classes with a plain GET search form (works without JavaScript).
+
+    The page's content (form, cards, pager) is the same for every visitor with the same
+    filters, page and language, so it is rendered once into the shared cache
+    (``classes.listing_cache``: retired by every seat change, kept at most
+    ``FRAGMENT_SECONDS`` and never past the start of the first class it lists).
+
+    For a visitor who is not signed in and has no message waiting, the whole page is cached
+    too, per text size as well, with a placeholder where the header's forms carry the CSRF
+    token: each response gets the visitor's own token (``get_token``, which also sets the
+    cookie, as rendering ``{% csrf_token %}`` does). Everything else in the layout is the same
+    for such visitors. The response is ``private, no-cache``: it holds a CSRF token, so no
+    shared cache may keep it, and a browser asks again rather than show old seat counts.
+    """
 
     template_name = "classes/public/session_list.html"
+    content_template = "classes/public/_session_list_content.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        parts = self.cache_parts()
+        if parts is None or request.user.is_authenticated or len(get_messages(request)):
+            response = super().get(request, *args, **kwargs)
+        else:
+            parts = [current_text_size(request), *parts]
+            html, _deadline = listing_cache.cached("page", parts, self.render_page)
+            response = HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
 
     def get_context_data(self, **kwargs) -> dict:
         context = super().get_context_data(**kwargs)
+        context["content"] = self.content()[0]
+        return context
+
+    def render_page(self) -> tuple[tuple[str, float], float]:
+        """The whole page with ``CSRF_PLACEHOLDER`` for the token; kept no longer than its
+        content."""
+        content, deadline = self.content()
+        context = {**super().get_context_data(), "content": content}
+        context["csrf_token"] = CSRF_PLACEHOLDER  # over the context processor's lazy token
+        html = render_to_string(self.template_name, context, request=self.request)
+        return (html, deadline), deadline - time.time()
+
+    def content(self) -> tuple[SafeString, float]:
+        """The content's HTML and until when (a timestamp) it stays true."""
+        parts = self.cache_parts()
+        if parts is None:
+            return self.render_content()[0]
+        return listing_cache.cached("list", parts, self.render_content)
+
+    def cache_parts(self) -> list[str] | None:
+        """What the content depends on, or None when it is not worth caching: a parameter no
+        filter knows, or a long or repeated value (each would be a new key)."""
+        parts = [get_language() or ""]
+        for name, values in self.request.GET.lists():
+            if name not in LIST_PARAMETERS or len(values) != 1 or len(values[0]) > 40:
+                return None
+            parts += [name, values[0]]
+        return parts
+
+    def render_content(self) -> tuple[tuple[SafeString, float], float]:
+        """((HTML, until when it is true), seconds to keep it): until the first listed class
+        starts (it then leaves the list), FRAGMENT_SECONDS at most; invalid input not at all
+        (its values are unbounded)."""
         form = ClassFilterForm(self.request.GET or None, label_suffix="")
-        items: list[ClassItem] = form.items() if form.is_bound else ClassFilterForm({}).items()
+        search = form if form.is_bound else ClassFilterForm({}, choices_of=form)
+        items: list[ClassItem] = search.items()
         page = Paginator(items, PAGE_SIZE).get_page(self.request.GET.get("page"))
         add_availability(page.object_list)
         query = self.request.GET.copy()
         query.pop("page", None)
-        context.update(
-            form=form,
-            page_obj=page,
-            items=page.object_list,
-            filtered=any(self.request.GET.get(name) for name in form.fields),
-            query=query.urlencode(),
-        )
-        return context
+        context = {
+            "form": form,
+            "page_obj": page,
+            "items": page.object_list,
+            "filtered": any(self.request.GET.get(name) for name in form.fields),
+            "query": query.urlencode(),
+        }
+        html = mark_safe(render_to_string(self.content_template, context, request=self.request))  # noqa: S308
+        seconds = float(listing_cache.FRAGMENT_SECONDS)
+        if items:
+            starts = min(item.session.starts_at for item in items)
+            seconds = min(seconds, (starts - timezone.now()).total_seconds())
+        if form.is_bound and not form.is_valid():
+            seconds = 0
+        return (html, time.time() + seconds), seconds
 
 
 class SessionDetailView(TemplateView):

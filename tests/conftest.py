@@ -31,6 +31,17 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache: the cached class list (classes.listing_cache) is
+    retired by a version bumped on commit, and on-commit callbacks do not run in a test's
+    transaction, so a page cached by one test would otherwise be served to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
