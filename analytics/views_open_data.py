@@ -6,10 +6,12 @@ writes nothing but the cache.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.utils.http import http_date
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, quote_etag
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -43,14 +45,24 @@ class OpenDataView(TemplateView):
 
 
 class OpenDataFileView(View):
-    """One file, ``/open-data/<name>.csv``; an unknown name is a 404."""
+    """One file, ``/open-data/<name>.csv``; an unknown name is a 404.
+
+    Public and the same for everyone, so shared caches may keep it for ``CACHE_SECONDS``; its
+    ETag (a hash of the bytes) and Last-Modified let a client or proxy that has it ask again
+    with ``If-None-Match`` / ``If-Modified-Since`` and get an empty 304 while it is unchanged.
+    """
 
     def get(self, request: HttpRequest, name: str) -> HttpResponse:
         if name not in open_data.FILES:
             raise Http404
         generated = open_data.generate(name)
-        response = HttpResponse(generated.content, content_type=CONTENT_TYPES[CSV])
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        response["Last-Modified"] = http_date(generated.generated_at.timestamp())
+        etag = quote_etag(hashlib.blake2b(generated.content, digest_size=16).hexdigest())
+        last_modified = int(generated.generated_at.timestamp())
+        response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+        if response is None:
+            response = HttpResponse(generated.content, content_type=CONTENT_TYPES[CSV])
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified)
         response["Cache-Control"] = f"public, max-age={open_data.CACHE_SECONDS}"
         return response
