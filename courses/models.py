@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -80,6 +82,8 @@ class CourseIndexPage(Page):
         form = CatalogueFilterForm(request.GET or None, topics=topic_choices(courses))
         if form.is_valid():
             courses = form.filter(courses)
+        courses = list(courses)
+        add_lesson_minutes(courses)
         context.update(
             form=form,
             courses=courses,
@@ -175,12 +179,36 @@ class CoursePage(Page):
     def total_minutes(self) -> int:
         if self.estimated_minutes is not None:
             return self.estimated_minutes
-        return sum(lesson.estimated_minutes for lesson in self.lessons())
+        # Set for a page's worth of courses at once (add_lesson_minutes) or from the lessons the
+        # course page has read anyway.
+        if "_lesson_minutes" not in self.__dict__:
+            add_lesson_minutes([self])
+        return self.__dict__["_lesson_minutes"]
+
+    def live_prerequisites(self) -> list[CoursePage]:
+        """Return the live prerequisite courses as stored (not an unsaved draft's), in order.
+
+        Read once per instance: the course page lists them, the access check and the
+        learner's progress ask again.
+        """
+        if "_live_prerequisites" not in self.__dict__:
+            self.__dict__["_live_prerequisites"] = list(
+                CoursePage.objects.live().filter(required_for=self.pk).order_by("path")
+            )
+        return self.__dict__["_live_prerequisites"]
 
     def get_context(self, request: HttpRequest, *args, **kwargs) -> dict:
         context = super().get_context(request, *args, **kwargs)
-        context["lessons"] = list(self.lessons())
-        context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
+        # The list shows titles and times only: the lessons' bodies stay in the database.
+        lessons = list(self.lessons().defer_streamfields())
+        if self.estimated_minutes is None:
+            self.__dict__["_lesson_minutes"] = sum(lesson.estimated_minutes for lesson in lessons)
+        context["lessons"] = lessons
+        if getattr(request, "is_preview", False):
+            # A preview shows the draft's choice, not yet stored.
+            context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
+        else:
+            context["prerequisite_courses"] = self.live_prerequisites()
         # The learner's progress comes from learning, through a hook (courses/hooks.py).
         context.update(context_from_hooks(COURSE_PAGE_CONTEXT, self, request, context))
         return context
@@ -213,19 +241,37 @@ class LessonPage(Page):
         # Looked up once per instance (a request's lesson): the access check, the player, the
         # attempt limit and the completion rules all ask.
         if "_course" not in self.__dict__:
-            self.__dict__["_course"] = CoursePage.objects.filter(
-                path=self.path[: -self.steplen]
-            ).first()
+            parent_path = self.path[: -self.steplen]
+            # Wagtail's routing leaves the (specific) parent it walked through on the page.
+            parent = getattr(self, "_cached_parent_obj", None)
+            if isinstance(parent, CoursePage) and parent.path == parent_path:
+                self.__dict__["_course"] = parent
+            else:
+                self.__dict__["_course"] = CoursePage.objects.filter(path=parent_path).first()
         return self.__dict__["_course"]
 
-    def _siblings(self) -> QuerySet[LessonPage]:
-        return LessonPage.objects.sibling_of(self).live().order_by("path")
+    def _neighbours(self) -> tuple[LessonPage | None, LessonPage | None]:
+        """The live lessons before and after this one, read together."""
+        if "_neighbour_pages" not in self.__dict__:
+            siblings = list(
+                LessonPage.objects.sibling_of(self, inclusive=False)
+                .live()
+                .order_by("path")
+                .defer_streamfields()
+            )
+            before = [lesson for lesson in siblings if lesson.path < self.path]
+            after = [lesson for lesson in siblings if lesson.path > self.path]
+            self.__dict__["_neighbour_pages"] = (
+                before[-1] if before else None,
+                after[0] if after else None,
+            )
+        return self.__dict__["_neighbour_pages"]
 
     def previous_lesson(self) -> LessonPage | None:
-        return self._siblings().filter(path__lt=self.path).last()
+        return self._neighbours()[0]
 
     def next_lesson(self) -> LessonPage | None:
-        return self._siblings().filter(path__gt=self.path).first()
+        return self._neighbours()[1]
 
     def serve(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
         """Lessons of staff courses are for signed-in people with a role (職員 and up).
@@ -257,6 +303,29 @@ class LessonPage(Page):
         players = context.pop("block_players", {})
         context["body_blocks"] = [(block, players.get(str(block.id))) for block in self.body]
         return context
+
+
+def add_lesson_minutes(courses: list[CoursePage]) -> None:
+    """Sum the live lessons' times of the courses without a course-wide time, in one query."""
+    wanted = {course.path: course for course in courses if course.estimated_minutes is None}
+    minutes = dict.fromkeys(wanted, 0)
+    if wanted:
+        steplen = LessonPage.steplen
+        depths = {len(path) // steplen + 1 for path in wanted}
+        # The courses of a catalogue share its path: one range below it, children filtered here.
+        prefix = os.path.commonprefix(list(wanted))
+        prefix = prefix[: len(prefix) - len(prefix) % steplen]
+        rows = (
+            LessonPage.objects.live()
+            .filter(depth__in=depths, path__startswith=prefix)
+            .values_list("path", "estimated_minutes")
+        )
+        for path, value in rows:
+            parent = path[:-steplen]
+            if parent in minutes:
+                minutes[parent] += value
+    for path, course in wanted.items():
+        course.__dict__["_lesson_minutes"] = minutes[path]
 
 
 def topic_choices(courses: QuerySet[CoursePage]) -> list[tuple[str, str]]:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from learning import completion
 from learning.player import lesson_players
-from learning.progress import course_progress
-from learning.xapi import may_take_lesson
+from learning.progress import course_progress, lesson_record
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -28,11 +26,10 @@ def course_page_context(page: CoursePage, request: HttpRequest, context: dict) -
 
 def lesson_page_context(page: LessonPage, request: HttpRequest, context: dict) -> dict:
     """The H5P players of the lesson's blocks and whether the learner has completed it."""
-    players = lesson_players(request, page)
-    learner = may_take_lesson(request.user, page)
+    record = lesson_record(request.user, page)
     return {
-        "block_players": players,
-        "learner": learner,
-        "has_required_activities": completion.lesson_has_required_activities(page),
-        "lesson_complete": learner and completion.lesson_is_complete(request.user, page),
+        "block_players": lesson_players(request, page, record),
+        "learner": record.learner,
+        "has_required_activities": record.has_required_activities,
+        "lesson_complete": record.learner and record.complete,
     }

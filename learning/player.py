@@ -29,7 +29,7 @@ from learning import completion
 from learning.activities import activity_iri, h5p_blocks
 from learning.h5p.serving import CHANNEL, player_setup, request_origin
 from learning.models import ActivityState, Attempt, H5PPackage
-from learning.xapi import may_take_lesson
+from learning.progress import UNANSWERED, LessonRecord, lesson_record
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -210,21 +210,32 @@ class ActivityPlayer:
     status_label: str = ""
 
 
-def lesson_players(request: HttpRequest, lesson: LessonPage) -> dict[str, ActivityPlayer]:
-    """Return the player of each H5P block of the lesson, keyed by block id."""
+def lesson_players(
+    request: HttpRequest, lesson: LessonPage, record: LessonRecord | None = None
+) -> dict[str, ActivityPlayer]:
+    """Return the player of each H5P block of the lesson, keyed by block id.
+
+    ``record`` is the learner's state in the lesson (learning.progress.lesson_record), read once
+    for all blocks; building the players then makes no query of its own.
+    """
     user = request.user
-    learner = may_take_lesson(user, lesson)
+    if record is None:
+        record = lesson_record(user, lesson)
+    learner = record.learner
     setup = player_setup(request)
     app_origin = request_origin(request)
     players: dict[str, ActivityPlayer] = {}
+    if learner:
+        # The same for every block of the page.
+        csrf = get_token(request)
+        xapi_url = reverse("learning:xapi", args=[lesson.pk])
+        labels = {key: str(label) for key, label in STATUS_LABELS.items()}
     for block_id, package, required in h5p_blocks(lesson):
         launch = make_launch(user, lesson, package) if learner else ""
         query = {"origin": app_origin}
         if launch:
             query["launch"] = launch
-        player_url = (
-            f"{setup.base}{reverse('learning:h5p_player', args=[package.uuid])}?{urlencode(query)}"
-        )
+        path = reverse("learning:h5p_player", args=[package.uuid])
         config: dict[str, Any] = {
             "channel": CHANNEL,
             "origin": setup.origin,
@@ -236,21 +247,21 @@ def lesson_players(request: HttpRequest, lesson: LessonPage) -> dict[str, Activi
             block_id=block_id,
             package=package,
             required=required,
-            player_url=player_url,
+            player_url=f"{setup.base}{path}?{urlencode(query)}",
             sandbox=setup.sandbox,
             config=config,
         )
         if learner:
-            code = status_code(completion.evaluate_activity(user, lesson, package))
+            code = status_code(record.statuses.get(package.pk, UNANSWERED))
             player.status = code
             player.status_label = status_label(code)
             config.update(
-                csrf=get_token(request),
+                csrf=csrf,
                 saveError=str(SAVE_ERROR),
-                xapiUrl=reverse("learning:xapi", args=[lesson.pk]),
+                xapiUrl=xapi_url,
                 stateUrl=reverse("learning:state", args=[lesson.pk, package.uuid]),
-                state=resume_state(user, lesson, package),
-                labels={key: str(label) for key, label in STATUS_LABELS.items()},
+                state=record.resume.get(package.pk),
+                labels=labels,
             )
         players[block_id] = player
     return players

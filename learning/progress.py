@@ -1,21 +1,34 @@
-"""What a learner has done in a course, for the course page and マイ学習 (read-only).
+"""What a learner has done in a course, for the course and lesson pages and マイ学習 (read-only).
 
 The rules themselves live in learning.completion; this module only reads their results
-(LessonProgress.completed_at, CourseCompletion) in a fixed number of queries.
+(LessonProgress.completed_at, CourseCompletion, the attempts) in a fixed number of queries,
+whatever the number of lessons or activities: one page view reads each table once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from learning.completion import cycle_start
-from learning.models import CourseCompletion, LessonProgress
+from accounts.roles import has_role
+from courses.choices import STAFF_COURSE_ROLES, Audience, GradingMethod
+from learning.completion import ActivityStatus, counted_attempt
+from learning.fiscal import fiscal_year
+from learning.models import (
+    ActivityState,
+    Attempt,
+    CourseCompletion,
+    LessonActivity,
+    LessonProgress,
+)
 
 if TYPE_CHECKING:
     from accounts.models import User
     from courses.models import CoursePage, LessonPage
+
+UNANSWERED = ActivityStatus(False, False, None, 0)
 
 
 @dataclass
@@ -32,22 +45,48 @@ class CourseProgress:
 
 def live_prerequisites(course: CoursePage) -> list[CoursePage]:
     """Return the course's live prerequisite courses as stored (not an unsaved draft's)."""
-    from courses.models import CoursePage
+    return course.live_prerequisites()
 
-    return list(CoursePage.objects.live().filter(required_for=course.pk).order_by("path"))
+
+def _completions(user: User, course_ids: list[int]) -> dict[int, CourseCompletion]:
+    """Return the learner's latest completion of each of the courses, in one query."""
+    latest: dict[int, CourseCompletion] = {}
+    # Newest first (Meta.ordering): the first row of a course is its latest, as .first() reads.
+    for row in CourseCompletion.objects.filter(user=user, course_id__in=course_ids):
+        latest.setdefault(row.course_id, row)
+    return latest
+
+
+def cycle_from(latest: CourseCompletion | None) -> dt.datetime | None:
+    """The learning.completion.cycle_start rule, from the latest completion already read."""
+    if latest is None or latest.fiscal_year == fiscal_year():
+        return None
+    return latest.completed_at
+
+
+@dataclass
+class CourseRecord:
+    """The learner's completions of a course and of its live prerequisites (one query)."""
+
+    latest: CourseCompletion | None
+    missing_prerequisites: list[CoursePage]
+
+    @property
+    def since(self) -> dt.datetime | None:
+        return cycle_from(self.latest)
+
+
+def course_record(user: User, course: CoursePage) -> CourseRecord:
+    prerequisites = live_prerequisites(course)
+    if not user.is_authenticated:
+        return CourseRecord(None, prerequisites)
+    latest = _completions(user, [course.pk, *(p.pk for p in prerequisites)])
+    return CourseRecord(latest.get(course.pk), [p for p in prerequisites if p.pk not in latest])
 
 
 def missing_prerequisites(user: User, course: CoursePage) -> list[CoursePage]:
     """Return the live prerequisite courses the learner has not completed (ever)."""
-    prerequisites = live_prerequisites(course)
-    if not prerequisites or not user.is_authenticated:
-        return prerequisites
-    done = set(
-        CourseCompletion.objects.filter(
-            user=user, course__in=[p.pk for p in prerequisites]
-        ).values_list("course_id", flat=True)
-    )
-    return [p for p in prerequisites if p.pk not in done]
+    return course_record(user, course).missing_prerequisites
 
 
 def course_progress(
@@ -55,14 +94,15 @@ def course_progress(
 ) -> CourseProgress:
     """Return the learner's completion, completed lessons (this cycle) and where to go next."""
     lessons = list(course.lessons()) if lessons is None else lessons
+    record = course_record(user, course)
     if not user.is_authenticated:
         return CourseProgress(
             completion=None,
-            missing_prerequisites=live_prerequisites(course),
+            missing_prerequisites=record.missing_prerequisites,
             next_lesson=lessons[0] if lessons else None,
         )
-    since: dt.datetime | None = cycle_start(user, course)
-    completion = None if since is not None else course.completions.filter(user=user).first()
+    since = record.since
+    completion = record.latest if since is None else None
     rows = LessonProgress.objects.filter(
         user=user, lesson__in=[lesson.pk for lesson in lessons], completed_at__isnull=False
     )
@@ -73,6 +113,98 @@ def course_progress(
     return CourseProgress(
         completion=completion,
         completed_lesson_ids=done,
-        missing_prerequisites=missing_prerequisites(user, course),
+        missing_prerequisites=record.missing_prerequisites,
         next_lesson=(upcoming or lessons or [None])[0],
     )
+
+
+# --- The lesson page --------------------------------------------------------------------
+
+
+@dataclass
+class LessonRecord:
+    """What the lesson page shows of one learner, read in a fixed number of queries.
+
+    ``learner``: whether the visitor may take (and is recorded in) the lesson, the rule of
+    learning.xapi.may_take_lesson; ``statuses`` and ``resume`` are keyed by package id.
+    """
+
+    learner: bool
+    has_required_activities: bool
+    complete: bool = False
+    statuses: dict[int, ActivityStatus] = field(default_factory=dict)
+    resume: dict[int, str] = field(default_factory=dict)
+
+
+def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
+    """Read the learner's state in every activity of the lesson at once.
+
+    Queries: the lesson's required activities, and for a learner the completions of the
+    course and its prerequisites, the attempts and the saved states of the lesson (and the
+    lesson's progress row when it has no required activity) — the same for 1 or 20 blocks.
+    """
+    required = set(
+        LessonActivity.objects.filter(lesson=lesson, required=True).values_list(
+            "package_id", flat=True
+        )
+    )
+    course = lesson.course()
+    if not _may_take(user, lesson, course):
+        return LessonRecord(learner=False, has_required_activities=bool(required))
+    record = course_record(user, course)
+    if record.missing_prerequisites:
+        return LessonRecord(learner=False, has_required_activities=bool(required))
+    since = record.since
+    method = course.grading_method if course is not None else GradingMethod.BEST
+    by_package: dict[int, list[Attempt]] = defaultdict(list)
+    last: dict[int, Attempt] = {}
+    fields = ("package_id", "number", "started_at", "finished_at", "completed", "passed", "scaled")
+    attempts = Attempt.objects.filter(user=user, lesson=lesson).order_by("package_id", "number")
+    for attempt in attempts.only(*fields):
+        # Ordered by number: the last one seen is the latest try, whatever the cycle.
+        last[attempt.package_id] = attempt
+        if since is None or attempt.started_at > since:
+            by_package[attempt.package_id].append(attempt)
+    statuses = {}
+    for package_id, attempts in by_package.items():
+        counted = counted_attempt(attempts, method)
+        statuses[package_id] = (
+            ActivityStatus(False, False, None, len(attempts))
+            if counted is None
+            else ActivityStatus(True, counted.passed, counted.scaled, len(attempts))
+        )
+    # A saved state resumes only while the latest attempt is open (or none was started):
+    # learning.player.resume_state.
+    resume = {
+        package_id: state
+        for package_id, state in ActivityState.objects.filter(user=user, lesson=lesson)
+        .values_list("package_id", "state")
+        # The oldest row last, so that it wins as .first() does in resume_state.
+        .order_by("-id")
+        if package_id not in last or last[package_id].finished_at is None
+    }
+    if required:
+        complete = all(statuses.get(p, UNANSWERED).passed for p in required)
+    else:
+        progress = LessonProgress.objects.filter(user=user, lesson=lesson).first()
+        complete = (
+            progress is not None
+            and progress.read_at is not None
+            and (since is None or progress.read_at > since)
+        )
+    return LessonRecord(
+        learner=True,
+        has_required_activities=bool(required),
+        complete=complete,
+        statuses=statuses,
+        resume=resume,
+    )
+
+
+def _may_take(user: User, lesson: LessonPage, course: CoursePage | None) -> bool:
+    """learning.xapi.may_take_lesson without its prerequisite check (course_record has it)."""
+    if not (user.is_authenticated and user.is_active and lesson.live):
+        return False
+    if course is None or not course.live:
+        return False
+    return course.audience != Audience.STAFF or has_role(user, *STAFF_COURSE_ROLES)
