@@ -383,7 +383,8 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
         {
             "reference": registration.reference,
             "status": registration.status,
-            "waitlist_position": services.waitlist_position(registration),
+            # Counted under the seat lock with the booking: no second query.
+            "waitlist_position": registration.waitlist_position_at_booking,
         },
     )
 

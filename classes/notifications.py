@@ -65,16 +65,25 @@ def notify(
     *,
     session: ClassSession | None = None,
     send_after_commit: bool = True,
+    new_registration: bool = False,
 ) -> str:
     """Tell someone about their booking: queue a mail, or put them on the phone list.
 
     Call it inside the transaction that makes the change. Returns "queued", "listed",
     "already" (this step was recorded before) or "none" (nothing to do).
+    ``new_registration``: the registration was made in this transaction, so nothing can have
+    been recorded for it yet (``queue_mail`` then needs no savepoint).
     """
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
     if registration.email:
-        note = queue_mail(registration, kind, session=session, send_after_commit=send_after_commit)
+        note = queue_mail(
+            registration,
+            kind,
+            session=session,
+            send_after_commit=send_after_commit,
+            new_registration=new_registration,
+        )
         return "queued" if note else "already"
     if kind not in PHONED_WITHOUT_EMAIL:
         return "none"
@@ -88,18 +97,29 @@ def queue_mail(
     *,
     session: ClassSession | None = None,
     send_after_commit: bool = True,
+    new_registration: bool = False,
 ) -> Notification | None:
-    """Write the pending row (once per step) and send it after commit; None if it exists."""
-    try:
-        with transaction.atomic():
-            note = Notification.objects.create(
-                registration=registration,
-                session=session,
-                kind=kind,
-                next_attempt_at=timezone.now(),
-            )
-    except IntegrityError:
-        return None
+    """Write the pending row (once per step) and send it after commit; None if it exists.
+
+    The task backend sends it after commit: in a worker with ``TASK_BACKEND=database`` (the
+    request only writes the task's row), in the request itself only with ``immediate``.
+    """
+    fields = {
+        "registration": registration,
+        "session": session,
+        "kind": kind,
+        "next_attempt_at": timezone.now(),
+    }
+    if new_registration:
+        # No row of this step can exist for a registration this transaction made: the
+        # savepoint that catches a repeat (two more statements) is not needed.
+        note = Notification.objects.create(**fields)
+    else:
+        try:
+            with transaction.atomic():
+                note = Notification.objects.create(**fields)
+        except IntegrityError:
+            return None
     if send_after_commit:
         transaction.on_commit(lambda: _deliver_after_commit(note.pk))
     return note
