@@ -1,6 +1,8 @@
 """Benchmark a burst of class bookings through the JSON API on gunicorn and PostgreSQL.
 
-Run with ``.venv/bin/python bench/registration_burst.py [--requests 200] [--concurrency 50]``.
+Run with ``.venv/bin/python bench/registration_burst.py [--requests 200] [--concurrency 50]
+[--workers 2] [--threads 1] [--warmup 20] [--cache-url locmem://] [--profile]``.
+``--threads 1`` runs gunicorn's sync workers; more threads switch it to gthread.
 
 1. Creates the benchmark database if it is missing (``BENCH_DATABASE_URL``, default
    ``postgres://postgres@127.0.0.1:5432/toshima_ict_bench``; ``--fresh`` drops it first),
@@ -8,9 +10,16 @@ Run with ``.venv/bin/python bench/registration_burst.py [--requests 200] [--conc
 2. Starts ``gunicorn config.wsgi`` with several workers (separate processes, so the seat
    lock is tested across processes) on a free local port, with DEBUG off and the API rate
    limit raised, and waits for ``/healthz``.
-3. Fires the bookings from a thread pool, every one a different person.
+3. Warms every worker up with ``--warmup`` bookings of another session (not measured), then
+   fires the bookings from a thread pool, every one a different person.
 4. Checks the database: confirmed against capacity, seat numbers, waitlist order.
-5. Stops gunicorn and prints one JSON object with the figures.
+5. Stops gunicorn and prints one JSON object with the figures, including the SQL statements
+   per measured booking (counted in the workers by a gunicorn hook file the bench writes:
+   every statement Django sends, savepoints included, BEGIN/COMMIT not) and the workers' CPU
+   milliseconds per booking (utime + stime from /proc/<pid>/stat, before and after the burst).
+
+``--profile`` first books ``--warmup`` times in process (Django's test client, same database)
+under pyinstrument and prints the call tree to stderr: where a worker's time goes.
 
 It never touches the project database.
 """
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,7 +44,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from support import bench_env, ensure_database, percentile  # noqa: E402
+from support import bench_env, ensure_database, percentile, profiled  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_ict_bench"
 
@@ -44,11 +54,24 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--requests", type=int, default=200, help="bookings to send (N)")
     parser.add_argument("--concurrency", type=int, default=50, help="requests in flight (C)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=4, help="threads per worker (1: sync workers)"
+    )
+    parser.add_argument(
+        "--warmup", type=int, default=20, help="unmeasured bookings first (another session)"
+    )
+    parser.add_argument(
+        "--cache-url", default="locmem://", help="CACHE_URL of the workers (redis://...)"
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument(
+        "--profile", action="store_true", help="profile --warmup in-process bookings (stderr)"
+    )
     args = parser.parse_args()
     if args.requests < 5 or args.concurrency < 1 or args.workers < 1 or args.threads < 1:
         parser.error("--requests must be at least 5; the others at least 1")
+    if args.warmup < 0:
+        parser.error("--warmup must not be negative")
     return args
 
 
@@ -58,13 +81,105 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def server_env(database_url: str) -> dict[str, str]:
+def server_env(database_url: str, cache_url: str) -> dict[str, str]:
     return {
         **os.environ,
         **bench_env(database_url, allowed_hosts="127.0.0.1"),
-        # Every request comes from 127.0.0.1; the limit is per process with locmem.
+        "CACHE_URL": cache_url,
+        # Every request comes from 127.0.0.1; the limit is per process with locmem. With a
+        # shared cache the numbers of earlier runs would still count against their phone.
         "CLASSES_BOOKING_RATE_LIMIT": "1000000/m",
+        "CLASSES_BOOKING_PHONE_RATE_LIMIT": "1000000/m",
     }
+
+
+# The gunicorn config file the bench writes: in each worker, count the SQL statements of the
+# measured booking requests (Django's execute wrappers) and write the totals on exit.
+HOOKS = """
+import json, os, threading
+
+COUNT_PATH = os.environ["BENCH_COUNT_PATH"]
+OUT_DIR = os.environ["BENCH_COUNT_DIR"]
+_state = threading.local()
+_totals = {"requests": 0, "queries": 0, "max": 0}
+_lock = threading.Lock()
+
+
+def _wrapper(execute, sql, params, many, context):
+    if getattr(_state, "count", None) is not None:
+        _state.count += 1
+    return execute(sql, params, many, context)
+
+
+def post_fork(server, worker):
+    from django.core.signals import request_finished, request_started
+    from django.db.backends.signals import connection_created
+
+    def on_connection(sender, connection, **kwargs):
+        if _wrapper not in connection.execute_wrappers:
+            connection.execute_wrappers.append(_wrapper)
+
+    def started(sender, environ=None, **kwargs):
+        measured = (environ or {}).get("PATH_INFO") == COUNT_PATH
+        _state.count = 0 if measured and environ.get("REQUEST_METHOD") == "POST" else None
+
+    def finished(sender, **kwargs):
+        count = getattr(_state, "count", None)
+        if count is not None:
+            with _lock:
+                _totals["requests"] += 1
+                _totals["queries"] += count
+                _totals["max"] = max(_totals["max"], count)
+        _state.count = None
+
+    connection_created.connect(on_connection, weak=False)
+    request_started.connect(started, weak=False)
+    request_finished.connect(finished, weak=False)
+
+
+def worker_exit(server, worker):
+    with open(os.path.join(OUT_DIR, f"{os.getpid()}.json"), "w") as handle:
+        json.dump(_totals, handle)
+"""
+
+
+def worker_pids(master: int) -> list[int]:
+    """The gunicorn workers: processes whose parent is the master."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if int(fields[1]) == master:
+            pids.append(int(entry.name))
+    return pids
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """utime + stime of each process, in seconds."""
+    tick = os.sysconf("SC_CLK_TCK")
+    result = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        result[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return result
+
+
+def read_counts(directory: Path) -> dict:
+    totals = {"requests": 0, "queries": 0, "max": 0}
+    for path in directory.glob("*.json"):
+        data = json.loads(path.read_text())
+        totals["requests"] += data["requests"]
+        totals["queries"] += data["queries"]
+        totals["max"] = max(totals["max"], data["max"])
+    return totals
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -98,12 +213,17 @@ def create_session(capacity: int):
     )
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, threads: int, log: Path):
+def start_gunicorn(
+    env: dict[str, str], port: int, workers: int, threads: int, log: Path, hooks: Path
+):
     command = [
         sys.executable,
         "-m",
         "gunicorn",
         "config.wsgi",
+        # An explicit config file, so a gunicorn.conf.py in the repository is not read.
+        "--config",
+        str(hooks),
         "--workers",
         str(workers),
         "--threads",
@@ -144,18 +264,31 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-def payload(n: int) -> bytes:
+def payload(n: int, run: int = 0) -> bytes:
+    """Person ``n`` of a run: the run (a session id) is in the phone number, so the numbers of
+    earlier runs in the same database do not reach the cap on live bookings per number."""
     return json.dumps(
         {
             "name": f"豊島 利用者{n}",
             "name_kana": f"としま りようしゃ{n}",
-            "phone": f"090{n:08d}",
+            "phone": f"090{(run * 100000 + n) % 10**8:08d}",
             "age_band": "70s",
             "area": "駒込",
             "device": "android" if n % 2 else "iphone",
             "consent": True,
         }
     ).encode()
+
+
+def profile_in_process(session, count: int) -> None:
+    """Book ``count`` times through Django's test client under pyinstrument (stderr)."""
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    url = f"/api/sessions/{session.pk}/bookings"
+    with profiled(True):
+        for n in range(1, count + 1):
+            client.post(url, data=payload(n, session.pk), content_type="application/json")
 
 
 def post(url: str, data: bytes) -> tuple[int, dict, float]:
@@ -206,7 +339,7 @@ def main() -> None:
     args = parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     database = ensure_database(database_url, fresh=args.fresh)
-    env = server_env(database_url)
+    env = server_env(database_url, args.cache_url)
     setup_django(env)
     from django.core.management import call_command
     from django.db import connection
@@ -214,19 +347,38 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     capacity = max(1, args.requests // 5)
     session = create_session(capacity)
+    warm_session = create_session(max(1, args.warmup))
+    if args.profile and args.warmup:
+        profile_in_process(create_session(max(1, args.warmup)), args.warmup)
     connection.close()
 
-    log = Path(tempfile.mkstemp(prefix="registration-burst-", suffix=".log")[1])
-    process, base = start_gunicorn(env, free_port(), args.workers, args.threads, log)
-    url = f"{base}/api/sessions/{session.pk}/bookings"
+    scratch = Path(tempfile.mkdtemp(prefix="registration-burst-"))
+    hooks = scratch / "gunicorn_hooks.py"
+    hooks.write_text(HOOKS)
+    counts_dir = scratch / "counts"
+    counts_dir.mkdir()
+    path = f"/api/sessions/{session.pk}/bookings"
+    env = {**env, "BENCH_COUNT_PATH": path, "BENCH_COUNT_DIR": str(counts_dir)}
+    log = scratch / "gunicorn.log"
+    process, base = start_gunicorn(env, free_port(), args.workers, args.threads, log, hooks)
+    url = f"{base}{path}"
     try:
-        bodies = [payload(n) for n in range(1, args.requests + 1)]
+        warm_url = f"{base}/api/sessions/{warm_session.pk}/bookings"
+        warm = [payload(n, warm_session.pk) for n in range(1, args.warmup + 1)]
+        with ThreadPoolExecutor(max_workers=max(1, min(args.concurrency, args.warmup))) as pool:
+            list(pool.map(lambda data: post(warm_url, data), warm))
+        pids = worker_pids(process.pid)
+        cpu_before = cpu_seconds(pids)
+        bodies = [payload(n, session.pk) for n in range(1, args.requests + 1)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             answers = list(pool.map(lambda data: post(url, data), bodies))
         wall = time.perf_counter() - started
+        cpu_after = cpu_seconds(pids)
     finally:
         stop(process)
+    counted = read_counts(counts_dir)
+    worker_cpu = sum(cpu_after.get(pid, 0) - cpu_before.get(pid, 0) for pid in cpu_before)
 
     checked = check_database(session, answers)
     statuses = Counter(status for status, _body, _ms in answers)
@@ -239,6 +391,8 @@ def main() -> None:
         "concurrency": args.concurrency,
         "workers": args.workers,
         "threads": args.threads,
+        "worker_class": "sync" if args.threads == 1 else "gthread",
+        "cache_url": args.cache_url.split("://")[0],
         "capacity": capacity,
         "confirmed": checked["confirmed"],
         "waitlisted": checked["waitlisted"],
@@ -255,8 +409,16 @@ def main() -> None:
         },
         "bookings_per_second": round(booked / wall, 1),
         "wall_seconds": round(wall, 3),
+        # Every SQL statement of the measured requests (savepoints too; BEGIN/COMMIT are not
+        # sent as statements); the mean over the requests the workers counted.
+        "queries_per_booking": round(counted["queries"] / counted["requests"], 2)
+        if counted["requests"]
+        else None,
+        "queries_per_booking_max": counted["max"] if counted["requests"] else None,
+        "requests_counted": counted["requests"],
+        "worker_cpu_ms_per_booking": round(worker_cpu * 1000 / len(answers), 2),
     }
-    log.unlink(missing_ok=True)
+    shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
 
 
