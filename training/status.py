@@ -578,11 +578,9 @@ class LearnerRequirement:
         return self.status in (Status.NOT_STARTED, Status.IN_PROGRESS, Status.OVERDUE)
 
 
-def _active_requirements() -> QuerySet[TrainingRequirement]:
-    return (
-        TrainingRequirement.objects.filter(active=True)
-        .select_related("course")
-        .prefetch_related("departments")
+def _active_requirements() -> list[TrainingRequirement]:
+    return with_audience_departments(
+        TrainingRequirement.objects.filter(active=True).select_related("course")
     )
 
 
@@ -595,7 +593,7 @@ def requirement_statuses_for(
 ) -> list[LearnerRequirement]:
     """The person's status for each requirement that applies to them in cycle ``year``."""
     if requirements is None:
-        requirements = list(_active_requirements())
+        requirements = _active_requirements()
     requirements = list(requirements)
     if not requirements:
         return []
@@ -672,7 +670,7 @@ def training_history(user: User, *, today: dt.date | None = None) -> TrainingHis
     )
     current = fiscal_year(today)
     first = max(fiscal_year(user.date_joined), current - HISTORY_YEARS + 1)
-    requirements = list(_active_requirements())
+    requirements = _active_requirements()
     years = [
         YearStatuses(
             year, requirement_statuses_for(user, year, requirements=requirements, today=today)
