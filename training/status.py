@@ -295,6 +295,78 @@ def _completions(requirement: TrainingRequirement, year: int) -> QuerySet[Course
     return completions.filter(fiscal_year__lte=year)
 
 
+@dataclass
+class _StatusParts:
+    """The SQL pieces of one requirement's statuses in one cycle (see people_statuses)."""
+
+    audience: Q
+    joined_on: object
+    last_day: dt.date
+    completions: QuerySet[CourseCompletion]
+    exemptions: QuerySet[RequirementExemption]
+    attempts: QuerySet[Attempt]
+    reading: QuerySet[LessonProgress]
+    overdue_before: dt.date
+
+    def due_date(self, requirement: TrainingRequirement, year: int, joined_on: str):
+        return due_date_expression(requirement, year, F(joined_on))
+
+    def status(self, due_date: str) -> Case:
+        """The status, first match wins; ``due_date`` names the due-date annotation."""
+        return Case(
+            When(pk__in=self.exemptions.values("user_id"), then=Value(Status.EXEMPT.value)),
+            When(pk__in=self.completions.values("user_id"), then=Value(Status.COMPLETED.value)),
+            When(**{f"{due_date}__lt": self.overdue_before}, then=Value(Status.OVERDUE.value)),
+            When(
+                Q(pk__in=self.attempts.values("user_id"))
+                | Q(pk__in=self.reading.values("user_id")),
+                then=Value(Status.IN_PROGRESS.value),
+            ),
+            default=Value(Status.NOT_STARTED.value),
+            output_field=CharField(),
+        )
+
+
+def _status_parts(
+    requirement: TrainingRequirement,
+    year: int,
+    today: dt.date,
+    person_id: int | None = None,
+) -> _StatusParts:
+    department_ids = _department_ids(requirement)
+    _start, last_day = fiscal_year_dates(year)
+    # Membership tests are uncorrelated ``pk IN (subquery)``: PostgreSQL hashes each subquery
+    # once, and estimates it so (correlated EXISTS inside CASE or OR is costed per row, which
+    # pushes the plan over the JIT threshold and triples the time). Only the shown values
+    # (first completion, exemption reason) are correlated subqueries.
+    completions = _completions(requirement, year)
+    exemptions = RequirementExemption.objects.filter(requirement_id=requirement.pk).filter(
+        Q(fiscal_year=year) | Q(fiscal_year__isnull=True)
+    )
+    lessons = _lesson_ids(requirement.course)
+    attempts = Attempt.objects.filter(lesson_id__in=lessons).filter(
+        _cycle_filter(requirement, year, "started_at")
+    )
+    reading = LessonProgress.objects.filter(lesson_id__in=lessons).filter(
+        _cycle_filter(requirement, year, "read_at")
+    )
+    if person_id is not None:
+        completions = completions.filter(user_id=person_id)
+        exemptions = exemptions.filter(user_id=person_id)
+        attempts = attempts.filter(user_id=person_id)
+        reading = reading.filter(user_id=person_id)
+    return _StatusParts(
+        audience=_audience_filter(requirement, department_ids),
+        joined_on=_joined_expression(department_ids),
+        last_day=last_day,
+        completions=completions,
+        exemptions=exemptions,
+        attempts=attempts,
+        reading=reading,
+        overdue_before=today - dt.timedelta(days=requirement.grace_days),
+    )
+
+
 def people_statuses(
     requirement: TrainingRequirement,
     fiscal_year: int,
@@ -314,65 +386,81 @@ def people_statuses(
     """
     today = today or timezone.localdate()
     year = fiscal_year
-    department_ids = _department_ids(requirement)
     base = users if users is not None else User.objects.all()
-    _start, last_day = fiscal_year_dates(year)
-    joined = _joined_expression(department_ids)
-
-    # Membership tests are uncorrelated ``pk IN (subquery)``: PostgreSQL hashes each subquery
-    # once, and estimates it so (correlated EXISTS inside CASE or OR is costed per row, which
-    # pushes the plan over the JIT threshold and triples the time). Only the shown values
-    # (first completion, exemption reason) are correlated subqueries.
-    completions = _completions(requirement, year)
-    first_completion = completions.filter(user_id=OuterRef("pk")).order_by("completed_at", "pk")
-    exemptions = RequirementExemption.objects.filter(requirement_id=requirement.pk).filter(
-        Q(fiscal_year=year) | Q(fiscal_year__isnull=True)
+    parts = _status_parts(requirement, year, today, person_id)
+    first_completion = parts.completions.filter(user_id=OuterRef("pk")).order_by(
+        "completed_at", "pk"
     )
-    lessons = _lesson_ids(requirement.course)
-    attempts = Attempt.objects.filter(lesson_id__in=lessons).filter(
-        _cycle_filter(requirement, year, "started_at")
-    )
-    reading = LessonProgress.objects.filter(lesson_id__in=lessons).filter(
-        _cycle_filter(requirement, year, "read_at")
-    )
-    if person_id is not None:
-        completions = completions.filter(user_id=person_id)
-        exemptions = exemptions.filter(user_id=person_id)
-        attempts = attempts.filter(user_id=person_id)
-        reading = reading.filter(user_id=person_id)
-    overdue_before = today - dt.timedelta(days=requirement.grace_days)
-
     # Few filter()/annotate() calls: every call clones the whole query, which on the report
     # pages cost more than the SQL itself. Later annotations may use earlier ones.
     return (
-        base.filter(_audience_filter(requirement, department_ids))
+        base.filter(parts.audience)
         .annotate(
-            joined_on=joined,
-            due_date=due_date_expression(requirement, year, F("joined_on")),
+            joined_on=parts.joined_on,
+            due_date=parts.due_date(requirement, year, "joined_on"),
             completed_at=Subquery(first_completion.values("completed_at")[:1]),
             completion_score=Subquery(
                 first_completion.values("score")[:1], output_field=FloatField()
             ),
             exemption_reason=Subquery(
-                exemptions.filter(user_id=OuterRef("pk"))
+                parts.exemptions.filter(user_id=OuterRef("pk"))
                 .order_by(F("fiscal_year").asc(nulls_last=True))
                 .values("reason")[:1],
                 output_field=TextField(),
             ),
-            status=Case(
-                When(pk__in=exemptions.values("user_id"), then=Value(Status.EXEMPT.value)),
-                When(pk__in=completions.values("user_id"), then=Value(Status.COMPLETED.value)),
-                When(due_date__lt=overdue_before, then=Value(Status.OVERDUE.value)),
-                When(
-                    Q(pk__in=attempts.values("user_id")) | Q(pk__in=reading.values("user_id")),
-                    then=Value(Status.IN_PROGRESS.value),
-                ),
-                default=Value(Status.NOT_STARTED.value),
-                output_field=CharField(),
-            ),
+            status=parts.status("due_date"),
         )
-        .filter(joined_on__lte=last_day)
+        .filter(joined_on__lte=parts.last_day)
     )
+
+
+def status_counts(
+    requirements: Sequence[TrainingRequirement],
+    fiscal_year: int,
+    *,
+    users: QuerySet[User] | None = None,
+    today: dt.date | None = None,
+) -> dict[int | None, dict[int, Counts]]:
+    """How many people have each status, per department and requirement, in ONE query.
+
+    The statuses are people_statuses' (``status_<n>`` is the n-th requirement's, NULL for
+    someone outside its audience or cycle); the people are grouped by department and their
+    statuses, so one pass over the people serves every requirement.
+    """
+    if not requirements:
+        return {}
+    today = today or timezone.localdate()
+    base = users if users is not None else User.objects.all()
+    anyone = Q(pk__in=[])
+    annotations: dict[str, object] = {}
+    for n, requirement in enumerate(requirements):
+        parts = _status_parts(requirement, fiscal_year, today)
+        anyone |= parts.audience
+        annotations[f"joined_on_{n}"] = parts.joined_on
+        annotations[f"due_date_{n}"] = parts.due_date(requirement, fiscal_year, f"joined_on_{n}")
+        annotations[f"status_{n}"] = Case(
+            When(
+                parts.audience & Q(**{f"joined_on_{n}__lte": parts.last_day}),
+                then=parts.status(f"due_date_{n}"),
+            ),
+            default=None,
+            output_field=CharField(),
+        )
+    names = [f"status_{n}" for n in range(len(requirements))]
+    grouped = (
+        base.filter(anyone)
+        .annotate(**annotations)
+        .order_by()
+        .values("department_id", *names)
+        .annotate(people=Count("pk"))
+    )
+    own: dict[int | None, dict[int, Counts]] = {}
+    for row in grouped:
+        counts = own.setdefault(row["department_id"], {})
+        for requirement, name in zip(requirements, names, strict=True):
+            if row[name] is not None:
+                counts.setdefault(requirement.pk, Counts()).add(row[name], row["people"])
+    return own
 
 
 def _lesson_ids(course: CoursePage) -> QuerySet:
@@ -453,8 +541,9 @@ def department_report(
 
     ``root`` limits the report to one department and its subtree; ``within`` to a set of
     departments (``visible_departments(viewer)`` for a manager). Queries: one for the
-    departments, and per requirement one for its departments and one aggregate grouped by
-    department and status; the roll-up runs in Python over departments, never over people.
+    departments, per requirement one for its departments (none after
+    ``with_audience_departments``), and one aggregate for all requirements grouped by
+    department and statuses; the roll-up runs in Python over departments, never over people.
     """
     departments = report_departments(root=root, within=within)
     scoped = root is not None or within is not None
@@ -464,17 +553,7 @@ def department_report(
         else User.objects.all()
     )
 
-    own: dict[int | None, dict[int, Counts]] = {}
-    for requirement in requirements:
-        grouped = (
-            people_statuses(requirement, fiscal_year, users=users, today=today)
-            .order_by()
-            .values("department_id", "status")
-            .annotate(n=Count("pk"))
-        )
-        for row in grouped:
-            counts = own.setdefault(row["department_id"], {}).setdefault(requirement.pk, Counts())
-            counts.add(row["status"], row["n"])
+    own = status_counts(requirements, fiscal_year, users=users, today=today)
     return rolled_up_report(requirements, departments, own, scoped=scoped)
 
 
