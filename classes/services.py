@@ -21,7 +21,14 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import IntegrityError, OperationalError, connections, models, transaction
+from django.db import (
+    IntegrityError,
+    OperationalError,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -413,7 +420,8 @@ class _CompiledRead:
         return self.build(*shape, **values)
 
     def run(self, shape: tuple, **values) -> dict:
-        connection = connections[Registration.objects.db]
+        # The connection of the booking's transaction (never a read replica).
+        connection = connections[router.db_for_write(Registration)]
         key = (connection.alias, connection.vendor, *shape)
         compiled = self.compiled.get(key) or self.compile(key, shape, connection, values)
         sql, params, slots, names = compiled

@@ -270,3 +270,33 @@ def test_a_refused_booking_leaves_the_class_lists_alone(django_capture_on_commit
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(services.BookingError):
         allocate_seat(session, booking(1), channel="phone")
     assert listing_cache.listing_version() == before
+
+
+# --- The counts read, compiled once -------------------------------------------------------
+
+
+@pytest.mark.parametrize("whole_series", [False, True])
+@pytest.mark.parametrize("phone", [None, "0339810002"])
+def test_the_compiled_counts_equal_the_querysets_answer(whole_series, phone):
+    from django.utils import timezone
+
+    mode = ClassSeries.BookingMode.WHOLE_SERIES if whole_series else None
+    series = make_series(**({"booking_mode": mode} if mode else {}))
+    session = make_session(series, capacity=2)
+    target = series if whole_series else session
+    made = [allocate_seat(target, booking(n), channel="phone") for n in range(1, 5)]
+    cancel_registration(made[0])  # seat 1 freed, the first waiting promoted to it
+    values = {"pk": target.pk, "person_key": made[1].person_key}
+    if phone is not None:
+        values.update(phone=phone, now=timezone.now())
+    shape = (type(target), phone is not None)
+
+    compiled = services._COUNTS.run(shape, **values)
+    expected = services._COUNTS.queryset(shape, **values).get()
+
+    assert services._seat_numbers(compiled["seats"]) == {1, 2}
+    assert services._seat_numbers(compiled["seats"]) == services._seat_numbers(expected["seats"])
+    assert bool(compiled["duplicate"]) is bool(expected["duplicate"]) is True
+    assert compiled["waiting"] == expected["waiting"] == 1
+    if phone is not None:
+        assert compiled["phone_bookings"] == expected["phone_bookings"] == 1
