@@ -1,6 +1,7 @@
 """Benchmark xAPI ingestion: H5P statements from many learners against gunicorn workers.
 
-Run with ``.venv/bin/python bench/xapi_ingest.py [--learners 50] [--runs 2] [--concurrency 25]``.
+Run with ``.venv/bin/python bench/xapi_ingest.py [--learners 50] [--runs 2] [--concurrency 25]``,
+or ``--in-process [--statements 710] [--profile]`` for one learner's history (see below).
 
 1. Uses the PostgreSQL database in ``BENCH_DATABASE_URL`` (default
    ``postgres://postgres@127.0.0.1:5432/toshima_ict_bench``, created if missing; ``--fresh``
@@ -23,6 +24,18 @@ Run with ``.venv/bin/python bench/xapi_ingest.py [--learners 50] [--runs 2] [--c
 
 The per-learner xAPI rate limit (120 a minute) is left on: keep ``--runs`` at 20 or fewer.
 It never touches the project database.
+
+``--in-process``: one learner's answered H5P.TrueFalse statements (the test fixture
+tests/fixtures/h5p/true-false-hello-world.h5p, one required activity of a one-lesson staff
+course, alternately wrong and right, so each statement finishes an attempt and evaluates the
+lesson and the course) through Django's test client with the session, the CSRF cookie and
+token and the launch token, one after another, the rate limit lifted. A second learner sends
+30 warm-up statements first. Prints median/p95 and queries per statement, the time (median of
+the 11 statements around it) and queries of the learner's 30th, 500th and 700th statement (both
+should not grow with the learner's history), and the same for ``--open`` (20) ``interacted``
+statements sent afterwards, which leave the attempt open. Its database defaults to
+``toshima_ict_bench_xapi`` (``BENCH_DATABASE_URL`` overrides it); ``--profile`` prints a
+pyinstrument tree of the timed statements to stderr.
 """
 
 from __future__ import annotations
@@ -30,6 +43,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -49,12 +63,16 @@ from registration_burst import (  # noqa: E402 (the sibling benchmark's helpers)
     start_gunicorn,
     stop,
 )
-from support import ensure_database, percentile  # noqa: E402
+from support import bench_env, ensure_database, percentile, profiled  # noqa: E402
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
 PACKAGE_FILE = "security-quiz.h5p"
 PACKAGE_TITLE = "bench xAPI 情報セキュリティ 理解度テスト"
 WRONG_ANSWERS = 2  # odd learners get this many questions wrong
+IN_PROCESS_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_ict_bench_xapi"
+TRUE_FALSE = Path(__file__).resolve().parents[1] / "tests/fixtures/h5p/true-false-hello-world.h5p"
+CHECKPOINTS = (30, 500, 700)
+WARM_UP = 30
 
 
 def parse_args() -> argparse.Namespace:
@@ -65,19 +83,35 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--threads", type=int, default=4, help="threads per worker")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="one learner's TrueFalse statements through Django's test client, no gunicorn",
+    )
+    parser.add_argument(
+        "--statements", type=int, default=710, help="--in-process: the learner's statements"
+    )
+    parser.add_argument(
+        "--open", type=int, default=20, help="--in-process: attempt-opening statements after"
+    )
+    parser.add_argument("--profile", action="store_true", help="pyinstrument tree to stderr")
     args = parser.parse_args()
     if min(args.learners, args.runs, args.concurrency, args.workers, args.threads) < 1:
         parser.error("every number must be at least 1")
-    if args.runs > 20:
+    if args.in_process and min(args.statements, args.open) < 1:
+        parser.error("--statements and --open must be at least 1")
+    if args.runs > 20 and not args.in_process:
         parser.error("--runs above 20 would hit the per-learner rate limit (120/min)")
     return args
 
 
-def choose_database(fresh: bool, workdir: Path) -> tuple[str, str]:
+def choose_database(
+    fresh: bool, workdir: Path, default: str = DEFAULT_DATABASE_URL
+) -> tuple[str, str]:
     """Return (database URL, label): PostgreSQL when reachable, else a scratch SQLite file."""
     import os
 
-    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
+    url = os.environ.get("BENCH_DATABASE_URL", default)
     if url.startswith("postgres"):
         try:
             return url, f"postgresql:{ensure_database(url, fresh=fresh)}"
@@ -233,8 +267,218 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, float, st
     return status, elapsed, "" if 200 <= status < 300 else text[:200].decode(errors="replace")
 
 
+# --- In process: one learner's history --------------------------------------------------
+
+
+def build_true_false_lesson(learners: int):
+    """Return (lesson, package, [users]): a one-lesson staff course holding the TrueFalse
+    fixture as its required activity, and ``learners`` staff learners."""
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from accounts.models import User
+    from accounts.permissions import sync_role_groups
+    from accounts.roles import GROUP_NAMES, Role
+    from base.models import HomePage
+    from courses.choices import Audience
+    from courses.models import CourseIndexPage, CoursePage, LessonPage
+    from learning.h5p.storage import import_package
+
+    sync_role_groups()
+    stamp = f"{timezone.now():%Y%m%d%H%M%S%f}"
+    package = import_package(TRUE_FALSE, title=f"bench xAPI 正誤問題 {stamp}", trusted=True)
+    home = HomePage.objects.first()
+    catalogue = CourseIndexPage.objects.child_of(home).first() or home.add_child(
+        instance=CourseIndexPage(title="オンライン教材", slug="courses")
+    )
+    course = catalogue.add_child(
+        instance=CoursePage(
+            title="ベンチマーク講座（正誤）",
+            slug=f"xapi-tf-{stamp}",
+            audience=Audience.STAFF,
+            pass_mark=80,
+        )
+    )
+    block = {"package": package.pk, "required": True, "caption": ""}
+    lesson = course.add_child(
+        instance=LessonPage(title="正誤問題", slug="quiz", body=[{"type": "h5p", "value": block}])
+    )
+    # Publishing through a revision runs the hooks that create the LessonActivity rows.
+    lesson.save_revision().publish()
+    lesson = LessonPage.objects.get(pk=lesson.pk)
+    group = Group.objects.get(name=GROUP_NAMES[Role.STAFF])
+    users = []
+    for n in range(learners):
+        user = User.objects.create_user(
+            email=f"xapi-tf-{stamp}-{n}@example.jp",
+            password=None,
+            last_name="豊島",
+            first_name="職員",
+        )
+        user.groups.add(group)
+        users.append(user)
+    return lesson, package, users
+
+
+def true_false_statement(iri: str, verb: str, solution: str, right: bool) -> dict:
+    """What H5P.TrueFalse 1.6 sends: ``answered`` with the choice, or ``interacted``."""
+    chosen = solution if right else ("true" if solution == "false" else "false")
+    statement = {
+        "actor": {"objectType": "Agent", "name": "ブラウザが送る名前"},
+        "verb": {"id": VERBS + verb, "display": {"en-US": verb}},
+        "object": {
+            "id": iri,
+            "objectType": "Activity",
+            "definition": {
+                "extensions": {"http://h5p.org/x-api/h5p-local-content-id": 1},
+                "interactionType": "true-false",
+                "type": "http://adlnet.gov/expapi/activities/cmi.interaction",
+                "correctResponsesPattern": [solution],
+            },
+        },
+        "context": {
+            "contextActivities": {
+                "category": [
+                    {"id": "http://h5p.org/libraries/H5P.TrueFalse-1.6", "objectType": "Activity"}
+                ]
+            }
+        },
+    }
+    if verb == "answered":
+        statement["result"] = {
+            "score": {"min": 0, "max": 1, "raw": int(right), "scaled": int(right)},
+            "completion": True,
+            "success": right,
+            "duration": "PT2S",
+            "response": chosen,
+        }
+    return statement
+
+
+def in_process(args: argparse.Namespace) -> None:
+    import os
+
+    workdir = Path(tempfile.mkdtemp(prefix="xapi-bench-"))
+    database_url, database = choose_database(args.fresh, workdir, IN_PROCESS_DATABASE_URL)
+    os.environ.update(
+        {
+            **bench_env(database_url),
+            "MEDIA_ROOT": str(workdir / "media"),
+            "XAPI_RATE_LIMIT": "1000000/m",
+        }
+    )
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.middleware.csrf import _get_new_csrf_string
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from learning.activities import activity_iri
+    from learning.models import Attempt, CourseCompletion, LessonProgress
+    from learning.player import make_launch
+
+    settings.XAPI_RATE_LIMIT = "1000000/m"
+    call_command("migrate", verbosity=0)
+    lesson, package, (learner, warm_learner) = build_true_false_lesson(2)
+    iri = activity_iri(package)
+    solution = package.answer_key["key"]["correct"]
+    url = reverse("learning:xapi", args=[lesson.pk])
+
+    def client_for(user) -> tuple[Client, dict[str, str]]:
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(user)
+        token = _get_new_csrf_string()
+        client.cookies[settings.CSRF_COOKIE_NAME] = token
+        launch = make_launch(user, lesson, package)
+        headers = {"HTTP_X_CSRFTOKEN": token, "HTTP_X_H5P_LAUNCH": launch}
+        return client, headers
+
+    def send(client: Client, headers: dict[str, str], body: bytes) -> tuple[float, int]:
+        with CaptureQueriesContext(connection) as queries:
+            start = time.perf_counter()
+            response = client.post(url, body, content_type="application/json", **headers)
+            elapsed = (time.perf_counter() - start) * 1000
+        if response.status_code != 201:
+            raise SystemExit(f"statement refused: {response.status_code} {response.content[:300]}")
+        return elapsed, len(queries)
+
+    def body(verb: str, n: int) -> bytes:
+        # Wrong first, then alternately right and wrong: every answer finishes an attempt.
+        statement = true_false_statement(iri, verb, solution, right=n % 2 == 1)
+        return json.dumps(statement, ensure_ascii=False).encode()
+
+    warm_client, warm_headers = client_for(warm_learner)
+    for n in range(WARM_UP):
+        send(warm_client, warm_headers, body("answered", n))
+
+    client, headers = client_for(learner)
+    times, counts = [], []
+    open_times, open_counts = [], []
+    with profiled(args.profile):
+        for n in range(args.statements):
+            elapsed, count = send(client, headers, body("answered", n))
+            times.append(elapsed)
+            counts.append(count)
+        for n in range(args.open):
+            elapsed, count = send(client, headers, body("interacted", n))
+            open_times.append(elapsed)
+            open_counts.append(count)
+
+    def window(at: int) -> list[float]:
+        # The median of the 11 statements around the at-th (1-based) smooths out noise.
+        return times[max(0, at - 6) : at + 5]
+
+    checkpoints = {
+        str(at): {
+            "ms": round(statistics.median(window(at)), 2),
+            "queries": counts[at - 1],
+        }
+        for at in CHECKPOINTS
+        if at <= args.statements
+    }
+    result = {
+        "benchmark": "xapi_ingest",
+        "mode": "in-process",
+        "database": database,
+        "statements": args.statements,
+        "warm_up_statements": WARM_UP,
+        "latency_ms": {
+            "p50": round(percentile(times, 50), 2),
+            "p95": round(percentile(times, 95), 2),
+            "max": round(max(times), 2),
+        },
+        "queries": {"min": min(counts), "max": max(counts), "median": statistics.median(counts)},
+        "at_statement": checkpoints,
+        "open_statement": {
+            "statements": args.open,
+            "latency_ms": {
+                "p50": round(percentile(open_times, 50), 2),
+                "p95": round(percentile(open_times, 95), 2),
+            },
+            "queries": {"min": min(open_counts), "max": max(open_counts)},
+        },
+        "attempts": Attempt.objects.filter(user=learner, lesson=lesson).count(),
+        "lesson_complete": LessonProgress.objects.filter(
+            user=learner, lesson=lesson, completed_at__isnull=False
+        ).exists(),
+        "course_completions": CourseCompletion.objects.filter(user=learner).count(),
+    }
+    connection.close()
+    shutil.rmtree(workdir, ignore_errors=True)
+    print(json.dumps(result, ensure_ascii=False))
+
+
 def main() -> None:
     args = parse_args()
+    if args.in_process:
+        in_process(args)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="xapi-bench-"))
     database_url, database = choose_database(args.fresh, workdir)
     env = {**server_env(database_url), "MEDIA_ROOT": str(workdir / "media")}

@@ -28,7 +28,13 @@ from learning import completion, player
 from learning.activities import IRI_PREFIX, activity_iri, split_object_id
 from learning.h5p import serving
 from learning.models import H5PPackage, LessonActivity
-from learning.xapi import XapiError, ingest_statement, may_take_lesson, parse_body
+from learning.xapi import (
+    XapiError,
+    find_lesson_activity,
+    may_take_lesson,
+    parse_body,
+    record_statement,
+)
 
 LAUNCH_HEADER = "HTTP_X_H5P_LAUNCH"
 
@@ -69,44 +75,41 @@ def xapi_statement(request: HttpRequest, lesson_id: int) -> JsonResponse:
     rate = parse_rate(getattr(settings, "XAPI_RATE_LIMIT", DEFAULT_XAPI_RATE))
     if hit("xapi", str(request.user.pk), rate) is not None:
         return _error(XapiError("rate_limited"))
-    lesson = _find_live_lesson(lesson_id)
+    try:
+        raw, body_error = parse_body(request.body), None
+    except XapiError as error:
+        raw, body_error = None, error
+    # The lesson, the activity and its package in one query; a missing lesson answers 404
+    # before a bad body, as before.
+    activity = find_lesson_activity(lesson_id, raw) if 0 < lesson_id <= MAX_PAGE_ID else None
+    lesson = activity.lesson if activity is not None else _find_live_lesson(lesson_id)
     if lesson is None:
         return JsonResponse(
             {"code": "not_found", "detail": _("レッスンが見つかりません。")}, status=404
         )
-    try:
-        raw = parse_body(request.body)
-    except XapiError as error:
-        return _error(error)
+    if body_error is not None:
+        return _error(body_error)
     try:
         _check_statement_launch(request.META.get(LAUNCH_HEADER, ""), request, lesson, raw)
     except player.PlayerError as error:
         return _player_error(error, 403)
     try:
-        statement = ingest_statement(request.user, lesson, raw)
+        outcome = record_statement(request.user, lesson, raw, activity=activity)
     except XapiError as error:
         return _error(error)
-    status = completion.evaluate_activity(request.user, lesson, statement.package)
-    code = player.status_code(status)
-    attempt_open = statement.attempt.finished_at is None
-    # Only a statement that finishes a try can complete the lesson or the course, so the
-    # others (most of them: each question, progress) skip those rules; null means unchanged.
-    lesson_complete = course_complete = None
-    if not attempt_open:
-        lesson_complete = completion.evaluate_lesson(request.user, lesson)
-        course = lesson.course()
-        if lesson_complete and course is not None:
-            course_complete = completion.evaluate_course(request.user, course) is not None
+    # The rules ran in the statement's transaction: lesson and course are evaluated only
+    # when it finished a try (null means unchanged).
+    code = player.status_code(outcome.status)
     return JsonResponse(
         {
-            "completed": status.completed,
-            "passed": status.passed,
+            "completed": outcome.status.completed,
+            "passed": outcome.status.passed,
             "status": code,
             "label": player.status_label(code),
             # False once a top-level statement has finished the try (its saved state is gone).
-            "attempt_open": attempt_open,
-            "lesson_complete": lesson_complete,
-            "course_complete": course_complete,
+            "attempt_open": outcome.attempt_open,
+            "lesson_complete": outcome.lesson_complete,
+            "course_complete": outcome.course_complete,
         },
         status=201,
     )

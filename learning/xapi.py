@@ -21,8 +21,8 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,7 +33,14 @@ from courses.choices import STAFF_COURSE_ROLES, Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
 from learning.h5p import content_types
-from learning.models import ActivityState, Attempt, H5PPackage, LessonActivity, XapiStatement
+from learning.models import (
+    ActivityState,
+    Attempt,
+    CourseCompletion,
+    H5PPackage,
+    LessonActivity,
+    XapiStatement,
+)
 from learning.progress import missing_prerequisites
 
 if TYPE_CHECKING:
@@ -41,6 +48,8 @@ if TYPE_CHECKING:
     from courses.models import CoursePage, LessonPage
 
 MAX_STATEMENT_BYTES = 64 * 1024
+# How often a statement is tried again after losing the race to start an attempt.
+ATTEMPT_TRIES = 3
 # H5P.SingleChoiceSet counts an answer when it is chosen but reports it (the child
 # ``answered`` statement) only after its reveal animation, ~1.3 s later; a learner who presses
 # 次の問題へ at once on the last question makes the player send the set's ``completed`` first.
@@ -105,17 +114,55 @@ class Score:
     scaled: float
 
 
-def may_take_lesson(user: User, lesson: LessonPage) -> bool:
+def may_take_lesson(
+    user: User, lesson: LessonPage, *, course: CoursePage | None | object = ...
+) -> bool:
     """Logged-in, active learners may take live lessons; staff courses need a staff role, and
-    a course with prerequisites needs them completed first."""
+    a course with prerequisites needs them completed first.
+
+    ``course``: the lesson's course when already read (course_for_statement, whose
+    ``has_live_prerequisites`` spares the prerequisite queries when there are none).
+    """
     if not (user.is_authenticated and user.is_active and lesson.live):
         return False
-    course = lesson.course()
+    if course is ...:
+        course = lesson.course()
     if course is None or not course.live:
         return False
     if course.audience == Audience.STAFF and not has_role(user, *STAFF_COURSE_ROLES):
         return False
+    if getattr(course, "has_live_prerequisites", True) is False:
+        return True
     return not missing_prerequisites(user, course)
+
+
+def course_for_statement(
+    user: User, lesson: LessonPage, package: H5PPackage | None = None
+) -> CoursePage | None:
+    """The lesson's course with what a statement needs besides, in one query: whether it has
+    live prerequisites, the learner's latest completion (completion.cycle_from) and, given
+    the package, whether the learner has a saved player state of it (``has_saved_state``)."""
+    from courses.models import CoursePage
+
+    latest = CourseCompletion.objects.filter(user=user, course=OuterRef("pk")).order_by(
+        "-completed_at"
+    )
+    annotations = {
+        "has_live_prerequisites": Exists(
+            CoursePage.objects.live().filter(required_for=OuterRef("pk"))
+        ),
+        "latest_completed_at": Subquery(latest.values("completed_at")[:1]),
+        "latest_fiscal_year": Subquery(latest.values("fiscal_year")[:1]),
+    }
+    if package is not None:
+        annotations["has_saved_state"] = Exists(
+            ActivityState.objects.filter(user=user, lesson=lesson, package=package)
+        )
+    return (
+        CoursePage.objects.filter(path=lesson.path[: -lesson.steplen])
+        .annotate(**annotations)
+        .first()
+    )
 
 
 def parse_body(body: bytes) -> dict:
@@ -174,7 +221,11 @@ def is_top_level(raw: dict, sub_content: bool) -> bool:
     return not sub_content and not has_parent
 
 
-def find_activity(lesson: LessonPage, raw: dict) -> tuple[LessonActivity, str, bool]:
+def find_activity(
+    lesson: LessonPage, raw: dict, activity: LessonActivity | None = None
+) -> tuple[LessonActivity, str, bool]:
+    """Return the lesson's activity the statement is about, its object id and whether it is
+    about a question inside it; ``activity``: one already looked up (no query then)."""
     obj = raw.get("object")
     object_id = obj.get("id") if isinstance(obj, dict) else None
     if not isinstance(object_id, str) or len(object_id) > 255:
@@ -183,6 +234,12 @@ def find_activity(lesson: LessonPage, raw: dict) -> tuple[LessonActivity, str, b
     if parts is None or not parts[0].startswith(IRI_PREFIX):
         raise XapiError("unknown_activity")
     package_uuid = parts[0].removeprefix(IRI_PREFIX)
+    if not _looks_like_uuid(package_uuid):
+        raise XapiError("unknown_activity")
+    if activity is not None:
+        if activity.lesson_id != lesson.pk or activity.package.uuid != uuid.UUID(package_uuid):
+            raise XapiError("unknown_activity")
+        return activity, object_id, parts[1]
     activity = (
         LessonActivity.objects.filter(lesson=lesson, package__uuid__iexact=package_uuid)
         .select_related("package")
@@ -193,6 +250,26 @@ def find_activity(lesson: LessonPage, raw: dict) -> tuple[LessonActivity, str, b
     if activity is None:
         raise XapiError("unknown_activity")
     return activity, object_id, parts[1]
+
+
+def find_lesson_activity(lesson_id: int, raw: Any) -> LessonActivity | None:
+    """The live lesson's activity a statement is about, with its lesson and package, in one
+    query; None when the statement names none of them (find_activity then says why)."""
+    obj = raw.get("object") if isinstance(raw, dict) else None
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    parts = split_object_id(object_id) if isinstance(object_id, str) else None
+    if parts is None or len(object_id) > 255 or not parts[0].startswith(IRI_PREFIX):
+        return None
+    package_uuid = parts[0].removeprefix(IRI_PREFIX)
+    if not _looks_like_uuid(package_uuid):
+        return None
+    return (
+        LessonActivity.objects.filter(
+            lesson_id=lesson_id, lesson__live=True, package__uuid=uuid.UUID(package_uuid)
+        )
+        .select_related("lesson", "package")
+        .first()
+    )
 
 
 def _looks_like_uuid(text: str) -> bool:
@@ -211,23 +288,39 @@ def learner_actor(user: User) -> dict:
     }
 
 
+def _locked_last_attempt(user: User, lesson: LessonPage, package: H5PPackage) -> Attempt | None:
+    """The learner's latest attempt of the activity, its row locked, with its pointers.
+
+    One query whatever the learner's history. Statements of one learner and activity queue
+    on this row, so a question's answer and its set's finishing statement are ordered. Two
+    statements that both start the next attempt collide on the attempt number's unique
+    constraint instead, and the loser tries again (ingest_statement).
+    """
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .filter(user=user, lesson=lesson, package=package)
+        .select_related("best", "last_finished")
+        .order_by("-number")
+        .first()
+    )
+
+
 def _open_attempt(
-    user: User, lesson: LessonPage, activity: LessonActivity, *, late_question: str = ""
+    user: User,
+    lesson: LessonPage,
+    package: H5PPackage,
+    course: CoursePage | None,
+    last: Attempt | None,
+    since: dt.datetime | None,
+    *,
+    late_question: str = "",
 ) -> Attempt:
-    """Return the learner's open attempt, starting one if allowed by the attempt limit.
+    """Return the learner's open attempt, or a new one (not saved yet) if the limit allows.
 
     ``late_question``: the subContentId of a set's question answered now. If the last try
     finished moments ago without an answer to it, the answer belongs to that try (see
     LATE_ANSWER_SECONDS) and that attempt is returned, finished.
     """
-    # Lock the learner's own row: two statements arriving together could otherwise both
-    # start attempt 1 and one would fail on the unique constraint. One learner's statements
-    # are few, so serialising them costs nothing.
-    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    attempts = Attempt.objects.select_for_update().filter(
-        user=user, lesson=lesson, package=activity.package
-    )
-    last = attempts.order_by("-number").first()
     if last is not None and last.finished_at is None:
         return last
     if (
@@ -239,17 +332,16 @@ def _open_attempt(
         ).exists()
     ):
         return last
-    course = lesson.course()
-    count = last.number if last is not None else 0
     if course is not None and course.attempt_limit:
         # The limit applies per cycle: a yearly retake starts with a fresh allowance.
-        since = completion.cycle_start(user, course)
-        in_cycle = attempts.filter(started_at__gt=since).count() if since else count
+        in_cycle = completion.attempts_in_cycle(user, lesson, package, last, since)
         if in_cycle >= course.attempt_limit:
             raise XapiError("attempt_limit")
-    return Attempt.objects.create(
-        user=user, lesson=lesson, package=activity.package, number=count + 1
+    attempt = Attempt(
+        user=user, lesson=lesson, package=package, number=last.number + 1 if last else 1
     )
+    completion.tally(attempt, completion.counted_pair(user, lesson, package, last, since), since)
+    return attempt
 
 
 def _sub_key(package: H5PPackage, object_id: str) -> dict | None:
@@ -277,6 +369,8 @@ def check_max(
 
 def _child_scores(attempt: Attempt) -> dict[str, float]:
     """The server's score of each question's latest ``answered`` child statement in the try."""
+    if attempt.pk is None:
+        return {}  # a try starting with this statement has no answers yet
     rows = (
         XapiStatement.objects.filter(
             attempt=attempt, top_level=False, verb="answered", score_raw__isnull=False
@@ -319,10 +413,62 @@ def server_score(
     return Score(raw=value, max=score.max, scaled=value / score.max)
 
 
-@transaction.atomic
-def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement:
-    """Check and store one statement; raise XapiError(code) when it is refused."""
-    if not may_take_lesson(user, lesson):
+@dataclass(frozen=True)
+class Outcome:
+    """What one accepted statement did: the stored statement, the activity's status, and
+    for a statement that finished a try, whether the lesson and the course are complete."""
+
+    statement: XapiStatement
+    status: completion.ActivityStatus
+    attempt_open: bool
+    lesson_complete: bool | None = None
+    course_complete: bool | None = None
+
+
+def ingest_statement(
+    user: User, lesson: LessonPage, raw: dict, *, activity: LessonActivity | None = None
+) -> XapiStatement:
+    """Check and store one statement; raise XapiError(code) when it is refused.
+
+    The lesson and course rules are left to the caller (record_statement applies them).
+    """
+    return record_statement(user, lesson, raw, activity=activity, evaluate=False).statement
+
+
+def record_statement(
+    user: User,
+    lesson: LessonPage,
+    raw: dict,
+    *,
+    activity: LessonActivity | None = None,
+    evaluate: bool = True,
+) -> Outcome:
+    """Check and store one statement and apply the completion rules, in one transaction.
+
+    ``activity``: the lesson's activity the statement is about, when the caller has looked
+    it up already (find_lesson_activity); it is checked against the statement again.
+    ``evaluate``: when the statement finishes a try, evaluate (and record) the lesson and
+    the course. Raise XapiError(code) when the statement is refused.
+    """
+    for tries_left in reversed(range(ATTEMPT_TRIES)):
+        try:
+            with transaction.atomic():
+                return _record(user, lesson, raw, activity, evaluate=evaluate)
+        except IntegrityError:
+            # Another statement of the learner started the same attempt number at the same
+            # moment and committed first: read the attempts again and join that one.
+            if not tries_left:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _record(
+    user: User, lesson: LessonPage, raw: dict, activity: LessonActivity | None, *, evaluate: bool
+) -> Outcome:
+    if not (user.is_authenticated and user.is_active and lesson.live):
+        raise XapiError("not_allowed")
+    course = course_for_statement(user, lesson, activity.package if activity else None)
+    if not may_take_lesson(user, lesson, course=course):
         raise XapiError("not_allowed")
     if not isinstance(raw, dict):
         raise XapiError("bad_json")
@@ -331,10 +477,9 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
     raw.pop("authority", None)
     if len(json.dumps(raw, ensure_ascii=False).encode()) > MAX_STATEMENT_BYTES:
         raise XapiError("too_large")
-    activity, object_id, sub_content = find_activity(lesson, raw)
+    activity, object_id, sub_content = find_activity(lesson, raw, activity)
     verb = parse_verb(raw)
     score = parse_score(raw.get("result"))
-    course = lesson.course()
     top_level = is_top_level(raw, sub_content)
 
     result = raw.get("result") if isinstance(raw.get("result"), dict) else {}
@@ -351,7 +496,13 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
         and content_types.is_set(package.answer_key.get("key"))
     ):
         late_question = object_id.partition("?subContentId=")[2]
-    attempt = _open_attempt(user, lesson, activity, late_question=late_question)
+    last = _locked_last_attempt(user, lesson, package)
+    since = (
+        completion.cycle_from((course.latest_completed_at, course.latest_fiscal_year))
+        if course is not None
+        else None
+    )
+    attempt = _open_attempt(user, lesson, package, course, last, since, late_question=late_question)
     verdict = server_score(
         package, raw, score, top_level=top_level, sub_key=sub_key, attempt=attempt
     )
@@ -361,6 +512,19 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
         success = verdict.scaled >= completion.pass_threshold(course) - 1e-9
     else:
         success = None
+    finishes = top_level and completion.finishes_attempt(
+        verb, score is not None, scored=package.scored
+    )
+    if finishes:
+        scaled = verdict.scaled if verdict else None
+        attempt.finished_at = timezone.now()
+        attempt.completed = True
+        attempt.passed = completion.attempt_passes(verb, scaled, course, scored=package.scored)
+        attempt.score_raw = verdict.raw if verdict else None
+        attempt.score_max = verdict.max if verdict else None
+        attempt.scaled = scaled
+    if attempt.pk is None or finishes:
+        attempt.save()  # one INSERT for a try that starts (and maybe ends) here
     statement = XapiStatement.objects.create(
         user=user,
         lesson=lesson,
@@ -377,20 +541,33 @@ def ingest_statement(user: User, lesson: LessonPage, raw: dict) -> XapiStatement
         reported_success=sent_success if isinstance(sent_success, bool) else None,
         raw=raw,
     )
-    if top_level and completion.finishes_attempt(verb, score is not None, scored=package.scored):
-        scaled = verdict.scaled if verdict else None
-        attempt.finished_at = timezone.now()
-        attempt.completed = True
-        attempt.passed = completion.attempt_passes(verb, scaled, course, scored=package.scored)
-        attempt.score_raw = verdict.raw if verdict else None
-        attempt.score_max = verdict.max if verdict else None
-        attempt.scaled = scaled
-        attempt.save()
-        # The next try starts fresh: the player's saved state belongs to the open attempt.
-        ActivityState.objects.filter(user=user, lesson=lesson, package=activity.package).delete()
-    elif attempt.finished_at is not None:
+    if not finishes and attempt.finished_at is not None:
         _rescore_finished_set(attempt, package, course)
-    return statement
+    method = completion.grading_method(course)
+    status = completion.status_of(
+        completion.counted_pair(user, lesson, package, attempt, since),
+        method,
+        completion.attempts_in_cycle(user, lesson, package, attempt, since),
+    )
+    if finishes and getattr(course, "has_saved_state", True):
+        # The next try starts fresh: the player's saved state belongs to the open attempt.
+        # (Known absent when read with the course: the player saves state without the
+        # learner's lock, so a state saved meanwhile would have escaped the delete as well.)
+        ActivityState.objects.filter(user=user, lesson=lesson, package=package).delete()
+    if attempt.finished_at is None or not evaluate:
+        return Outcome(statement, status, attempt_open=attempt.finished_at is None)
+    # Only a statement that finishes a try can complete the lesson or the course, so the
+    # others (most of them: each question, progress) skip those rules.
+    latest = completion.lock_learner(user, course)
+    known = {(lesson.pk, package.pk): status}
+    if course is None:
+        state = completion.lesson_states(user, [lesson], since, method, known=known)[lesson.pk]
+        completion.record_lesson(user, lesson.pk, state, since)
+        return Outcome(statement, status, False, lesson_complete=state.complete)
+    verdict = completion.evaluate_course_locked(user, course, latest, lesson=lesson, known=known)
+    lesson_complete = verdict.lesson_complete
+    course_complete = verdict.completion_id is not None if lesson_complete else None
+    return Outcome(statement, status, False, lesson_complete, course_complete)
 
 
 def _rescore_finished_set(attempt: Attempt, package: H5PPackage, course: CoursePage | None) -> None:

@@ -45,6 +45,29 @@ class Attempt(models.Model):
     score_raw = models.FloatField(_("得点"), null=True, blank=True)
     score_max = models.FloatField(_("満点"), null=True, blank=True)
     scaled = models.FloatField(_("得点率"), null=True, blank=True)
+    # The counted attempts, kept up to date on the learner's latest attempt row so that a
+    # statement reads one row instead of every earlier try (learning.completion.counted_pair):
+    # the best and the latest finished attempt before this one (this one adds itself once
+    # finished), among the attempts started after ``cycle_start`` (None: all of them).
+    # ``tallied`` is False on rows made some other way (the pair is then recomputed).
+    best = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最も良い受験"),
+    )
+    last_finished = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("最後に終えた受験"),
+    )
+    cycle_start = models.DateTimeField(_("集計の起点"), null=True, blank=True)
+    tallied = models.BooleanField(_("集計済み"), default=False)
 
     class Meta:
         ordering = ["user", "lesson", "package", "number"]
