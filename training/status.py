@@ -676,38 +676,51 @@ def requirement_statuses_for(
     requirements = list(requirements)
     if not requirements:
         return []
-    me = User.objects.filter(pk=user.pk)
-    # One query for all requirements: each part is the person's row (or none) for one of
-    # them, tagged with its position; the columns line up because every part annotates the
-    # same names in the same order.
-    parts = [
-        people_statuses(requirement, year, users=me, today=today, person_id=user.pk)
-        .annotate(requirement_index=Value(index))
-        .order_by()
-        .values(
-            "requirement_index",
-            "due_date",
-            "status",
-            "completed_at",
-            "completion_score",
-            "exemption_reason",
+    today = today or timezone.localdate()
+    # One query, one row: the person with a set of columns per requirement (status NULL when
+    # the requirement does not apply to them in this cycle). The membership subqueries read
+    # only this person's rows.
+    annotations: dict[str, object] = {}
+    for n, requirement in enumerate(requirements):
+        parts = _status_parts(requirement, year, today, person_id=user.pk)
+        first_completion = parts.completions.filter(user_id=OuterRef("pk")).order_by(
+            "completed_at", "pk"
         )
-        for index, requirement in enumerate(requirements)
-    ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        annotations[f"joined_on_{n}"] = parts.joined_on
+        annotations[f"due_date_{n}"] = parts.due_date(requirement, year, f"joined_on_{n}")
+        annotations[f"status_{n}"] = Case(
+            When(
+                parts.audience & Q(**{f"joined_on_{n}__lte": parts.last_day}),
+                then=parts.status(f"due_date_{n}"),
+            ),
+            default=None,
+            output_field=CharField(),
+        )
+        annotations[f"completed_at_{n}"] = Subquery(first_completion.values("completed_at")[:1])
+        annotations[f"score_{n}"] = Subquery(
+            first_completion.values("score")[:1], output_field=FloatField()
+        )
+        annotations[f"reason_{n}"] = Subquery(
+            parts.exemptions.filter(user_id=OuterRef("pk"))
+            .order_by(F("fiscal_year").asc(nulls_last=True))
+            .values("reason")[:1],
+            output_field=TextField(),
+        )
+    row = User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     items = []
-    for row in rows:
-        requirement = requirements[row["requirement_index"]]
+    for n, requirement in enumerate(requirements):
+        if row is None or row[f"status_{n}"] is None:
+            continue
         items.append(
             LearnerRequirement(
                 requirement=requirement,
                 course=requirement.course,
                 fiscal_year=year,
-                due_date=row["due_date"],
-                status=row["status"],
-                completed_at=row["completed_at"],
-                score=row["completion_score"],
-                exemption_reason=row["exemption_reason"],
+                due_date=row[f"due_date_{n}"],
+                status=row[f"status_{n}"],
+                completed_at=row[f"completed_at_{n}"],
+                score=row[f"score_{n}"],
+                exemption_reason=row[f"reason_{n}"],
             )
         )
     items.sort(key=lambda i: (STATUS_ORDER.index(Status(i.status)), i.due_date, i.requirement.pk))
