@@ -1,20 +1,24 @@
 """The version of everything the public class list shows, kept in the shared cache.
 
-Cached class-list fragments carry this version in their keys, so one increment makes every
-cached fragment stale at once in every process (with ``CACHE_URL=redis://...``). The services
-that change seats (``classes/services.py``: allocate, cancel, capacity, cancel a session, new
-sessions) call ``invalidate_class_lists()``; the increment runs after their transaction commits,
-so a reader never caches the old numbers under the new version. Edits made in the admin to a
-class, a session or a venue bump it too (``post_save``/``post_delete`` receivers below).
+Every cached class-list fragment is stored with the version it was built under, and is used
+only while that is still the current version, so one increment makes every cached fragment
+stale at once in every process (with ``CACHE_URL=redis://...``). The services that change
+seats (``classes/services.py``: allocate, cancel, capacity, cancel a session, new sessions)
+call ``invalidate_class_lists()``; the increment runs after their transaction commits. Edits
+made in the admin to a class, a session or a venue bump it too (``post_save``/``post_delete``
+receivers below).
 
-A reader takes the version *before* it reads the database (``cached``): numbers read before a
-booking commits are then stored under the version that the booking's increment retires, never
-under the new one.
+A reader takes the version in the same round trip as the fragment (one ``get_many``, atomic
+in Redis) and *before* it reads the database: numbers read before a booking commits are then
+stored under the version that the booking's increment retires, never under the new one. A
+fragment's key does not hold the version, so a new one replaces the old in place: a burst of
+bookings leaves no retired copies behind until they expire.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -30,11 +34,14 @@ FRAGMENT_SECONDS = 30
 
 
 def listing_version() -> int:
-    """The current version (1 when the cache holds none, e.g. after a restart)."""
+    """The current version. When the cache holds none (a restart, an eviction) it starts
+    from the clock in milliseconds, above any version a fragment still cached was built
+    under (unless there were more than 1,000 increments a second since the last start)."""
     version = cache.get(VERSION_KEY)
     if version is None:
-        cache.add(VERSION_KEY, 1, timeout=None)
-        version = cache.get(VERSION_KEY, 1)
+        start = int(time.time() * 1000)
+        cache.add(VERSION_KEY, start, timeout=None)
+        version = cache.get(VERSION_KEY, start)
     return int(version)
 
 
@@ -50,24 +57,29 @@ def invalidate_class_lists() -> None:
     transaction.on_commit(_bump)
 
 
-def fragment_key(name: str, parts: Iterable[str], version: int) -> str:
+def fragment_key(name: str, parts: Iterable[str]) -> str:
     """The cache key of fragment ``name`` for ``parts`` (filters, page, language ...)."""
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).hexdigest()
-    return f"{PREFIX}:{version}:{name}:{digest}"
+    return f"{PREFIX}:{name}:{digest}"
 
 
 def cached(name: str, parts: Iterable[str], build: Callable[[], tuple[Any, float]]) -> Any:
-    """The fragment from the shared cache, or ``build()`` → (value, seconds to keep) stored.
+    """The fragment from the shared cache if built under the current version, else
+    ``build()`` → (value, seconds to keep), stored with the version read before it ran.
 
     The seconds are capped at ``FRAGMENT_SECONDS``; 0 or less stores nothing.
     """
-    key = fragment_key(name, parts, listing_version())  # before any database read
-    value = cache.get(key)
-    if value is None:
-        value, seconds = build()
-        seconds = min(FRAGMENT_SECONDS, int(seconds))
-        if seconds > 0:
-            cache.set(key, value, seconds)
+    key = fragment_key(name, parts)
+    found = cache.get_many([VERSION_KEY, key])  # one round trip, before any database read
+    version = found.get(VERSION_KEY)
+    version = listing_version() if version is None else int(version)
+    entry = found.get(key)
+    if entry is not None and entry[0] == version:
+        return entry[1]
+    value, seconds = build()
+    seconds = min(FRAGMENT_SECONDS, int(seconds))
+    if seconds > 0:
+        cache.set(key, (version, value), seconds)
     return value
 
 

@@ -188,10 +188,14 @@ class SessionListView(TemplateView):
 
     def cache_parts(self) -> list[str] | None:
         """What the content depends on, or None when it is not worth caching: a parameter no
-        filter knows, or a long or repeated value (each would be a new key)."""
+        filter knows, a long or repeated value, or a page that is not a small number (each
+        would be a new key; the filters' own values are checked by the form)."""
         parts = [get_language() or ""]
         for name, values in self.request.GET.lists():
             if name not in LIST_PARAMETERS or len(values) != 1 or len(values[0]) > 40:
+                return None
+            page_like = values[0].isascii() and values[0].isdigit() and len(values[0]) <= 3
+            if name == "page" and not page_like:
                 return None
             parts += [name, values[0]]
         return parts
