@@ -77,7 +77,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
     parser.add_argument("--profile", action="store_true", help="pyinstrument tree to stderr")
     parser.add_argument(
-        "--in-process", type=int, default=200, help="warm in-process requests timed (0: none)"
+        "--in-process", type=int, default=100, help="warm in-process requests timed (0: none)"
     )
     args = parser.parse_args()
     if args.requests < 0 or args.concurrency < 1 or args.workers < 1:
