@@ -663,26 +663,20 @@ def _active_requirements() -> list[TrainingRequirement]:
     )
 
 
-def requirement_statuses_for(
-    user: User,
+def _per_requirement_statuses(
+    requirements: Sequence[TrainingRequirement],
     year: int,
+    today: dt.date,
     *,
-    requirements: Sequence[TrainingRequirement] | None = None,
-    today: dt.date | None = None,
-) -> list[LearnerRequirement]:
-    """The person's status for each requirement that applies to them in cycle ``year``."""
-    if requirements is None:
-        requirements = _active_requirements()
-    requirements = list(requirements)
-    if not requirements:
-        return []
-    today = today or timezone.localdate()
-    # One query, one row: the person with a set of columns per requirement (status NULL when
-    # the requirement does not apply to them in this cycle). The membership subqueries read
-    # only this person's rows.
+    person_id: int | None = None,
+) -> dict[str, object]:
+    """Annotations of people_statuses' values for several requirements at once, suffixed with
+    each one's position: ``due_date_<n>``, ``status_<n>`` (NULL when the n-th requirement does
+    not apply to the person in this cycle), ``completed_at_<n>``, ``score_<n>``,
+    ``reason_<n>`` (and ``joined_on_<n>``)."""
     annotations: dict[str, object] = {}
     for n, requirement in enumerate(requirements):
-        parts = _status_parts(requirement, year, today, person_id=user.pk)
+        parts = _status_parts(requirement, year, today, person_id=person_id)
         first_completion = parts.completions.filter(user_id=OuterRef("pk")).order_by(
             "completed_at", "pk"
         )
@@ -706,6 +700,42 @@ def requirement_statuses_for(
             .values("reason")[:1],
             output_field=TextField(),
         )
+    return annotations
+
+
+def people_statuses_all(
+    requirements: Sequence[TrainingRequirement],
+    fiscal_year: int,
+    *,
+    users: QuerySet[User] | None = None,
+    today: dt.date | None = None,
+) -> QuerySet[User]:
+    """Everyone in any requirement's audience (within ``users``) with every requirement's
+    values (``_per_requirement_statuses``): one query however many requirements."""
+    today = today or timezone.localdate()
+    base = users if users is not None else User.objects.all()
+    annotations = _per_requirement_statuses(requirements, fiscal_year, today)
+    return base.filter(any_audience(requirements)).annotate(**annotations)
+
+
+def requirement_statuses_for(
+    user: User,
+    year: int,
+    *,
+    requirements: Sequence[TrainingRequirement] | None = None,
+    today: dt.date | None = None,
+) -> list[LearnerRequirement]:
+    """The person's status for each requirement that applies to them in cycle ``year``."""
+    if requirements is None:
+        requirements = _active_requirements()
+    requirements = list(requirements)
+    if not requirements:
+        return []
+    today = today or timezone.localdate()
+    # One query, one row: the person with a set of columns per requirement (status NULL when
+    # the requirement does not apply to them in this cycle). The membership subqueries read
+    # only this person's rows.
+    annotations = _per_requirement_statuses(requirements, year, today, person_id=user.pk)
     row = User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
     items = []
     for n, requirement in enumerate(requirements):

@@ -11,8 +11,10 @@ or exporting people's results leaves an audit entry.
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,7 +23,7 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import floatformat
@@ -43,10 +45,9 @@ from training.status import (
     Counts,
     DepartmentRow,
     Status,
-    any_audience,
     cohort_board,
     department_report,
-    people_statuses,
+    people_statuses_all,
     report_departments,
     rolled_up_report,
     training_history,
@@ -125,10 +126,6 @@ class RequirementPeople:
     counts: Counts
 
 
-# The values of a person's status that the rows show, in people_statuses' annotations.
-STATUS_VALUES = ("pk", "status", "due_date", "completed_at", "completion_score", "exemption_reason")
-
-
 def people_rows(
     requirements: Sequence[TrainingRequirement],
     year: int,
@@ -139,44 +136,40 @@ def people_rows(
 ) -> list[RequirementPeople]:
     """Each requirement's people (within ``users``) with their status.
 
-    One query of plain values per requirement, and one for the people themselves (with
-    their departments): a person in every requirement's audience is one ``User``, not one
-    per requirement.
+    One query for every requirement (a set of columns each, people_statuses_all) with the
+    people and their departments: a person in every requirement's audience is one ``User``
+    and one row, not one per requirement.
     """
-    statuses = []
-    for requirement in requirements:
-        people = people_statuses(requirement, year, users=users, today=today).order_by(
+    if not requirements:
+        return []
+    people = people_statuses_all(requirements, year, users=users, today=today)
+    if status:
+        # Only people with that status somewhere (the overdue list reads few of everyone).
+        people = people.filter(
+            reduce(operator.or_, (Q(**{f"status_{n}": status}) for n in range(len(requirements))))
+        )
+    people = list(
+        people.select_related("department").order_by(
             "department__path", "last_name_kana", "first_name_kana", "pk"
         )
-        if status:
-            people = people.filter(status=status)
-        statuses.append(list(people.values_list(*STATUS_VALUES)))
-    wanted = {row[0] for rows in statuses for row in rows}
-    by_pk: dict[int, User] = {}
-    if wanted:
-        # Everyone in any requirement's audience within ``users``: a filter the database
-        # resolves, rather than thousands of ids sent back to it.
-        base = users if users is not None else User.objects.all()
-        by_pk = {
-            person.pk: person
-            for person in base.filter(any_audience(requirements)).select_related("department")
-            if person.pk in wanted
-        }
+    )
     result = []
-    for requirement, rows in zip(requirements, statuses, strict=True):
-        people_rows_ = [
+    for n, requirement in enumerate(requirements):
+        rows = [
             PersonRow(
                 requirement=requirement,
-                person=by_pk[pk],
-                status=row_status,
-                due_date=due_date,
-                completed_at=completed_at,
-                score=score,
-                exemption_reason=reason,
+                person=person,
+                status=getattr(person, f"status_{n}"),
+                due_date=getattr(person, f"due_date_{n}"),
+                completed_at=getattr(person, f"completed_at_{n}"),
+                score=getattr(person, f"score_{n}"),
+                exemption_reason=getattr(person, f"reason_{n}"),
             )
-            for pk, row_status, due_date, completed_at, score, reason in rows
+            for person in people
+            if getattr(person, f"status_{n}") is not None
+            and (not status or getattr(person, f"status_{n}") == status)
         ]
-        result.append(RequirementPeople(requirement, people_rows_, _counts(people_rows_)))
+        result.append(RequirementPeople(requirement, rows, _counts(rows)))
     return result
 
 
