@@ -378,22 +378,19 @@ def lock_learner(
 ) -> tuple[int, dt.datetime, int] | None:
     """Take the learner's row lock (inside a transaction): completions are decided under it.
 
-    With a course, the same query reads the learner's latest completion of it, as
-    (id, completed_at, fiscal_year), or None.
+    With a course, then read the learner's latest completion of it, as
+    (id, completed_at, fiscal_year), or None. Not in the locking query: that one's snapshot
+    is taken before it waits for the lock, so it would miss a completion recorded meanwhile.
     """
-    rows = get_user_model().objects.select_for_update(of=("self",)).filter(pk=user.pk)
+    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
     if course is None:
-        rows.values_list("pk").first()
         return None
-    latest = CourseCompletion.objects.filter(user=user, course=course).order_by(
-        "-completed_at", "-pk"
+    return (
+        CourseCompletion.objects.filter(user=user, course=course)
+        .order_by("-completed_at", "-pk")
+        .values_list("pk", "completed_at", "fiscal_year")
+        .first()
     )
-    row = rows.values_list(
-        Subquery(latest.values("pk")[:1]),
-        Subquery(latest.values("completed_at")[:1]),
-        Subquery(latest.values("fiscal_year")[:1]),
-    ).first()
-    return row if row is not None and row[0] is not None else None
 
 
 def evaluate_course(user: User, course: CoursePage) -> CourseCompletion | None:
