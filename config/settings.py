@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "accounts.middleware.AdminAccessMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Course pages are routed from the shared cache, not by reading the tree (courses.routing).
+    "courses.routing.CoursePageRouteMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

@@ -6,6 +6,8 @@ images need alt text, videos need a captions track.
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from wagtail.images.blocks import ImageChooserBlock
 from wagtail.snippets.blocks import SnippetChooserBlock
 
 from courses.choices import CalloutKind
+from courses.page_cache import cached
 
 RICH_TEXT_FEATURES = ["h3", "bold", "italic", "link", "ol", "ul"]
 VIDEO_EXTENSIONS = ("mp4", "webm")
@@ -142,10 +145,31 @@ def video_source(value) -> tuple[str, str]:
     return url, VIDEO_TYPES.get(url.rsplit(".", 1)[-1].lower(), "")
 
 
+class PackageChooserBlock(SnippetChooserBlock):
+    """The H5P block's package chooser; the lesson page reads the packages from the shared cache.
+
+    Packages change only on upload and edit (learning bumps the content version then,
+    courses.page_cache); every learner's view of a lesson reads the same rows.
+    """
+
+    @property
+    def canonical_module_path(self) -> str:
+        # Stored in migrations as the chooser it extends: the field's definition is unchanged.
+        return "wagtail.snippets.blocks.SnippetChooserBlock"
+
+    def bulk_to_python(self, values: list) -> list:
+        ids = sorted({value for value in values if value is not None})
+        objects = cached(
+            "packages", lambda: self.model_class.objects.in_bulk(ids), ",".join(map(str, ids))
+        )
+        # Distinct instances per block, as SnippetChooserBlock returns.
+        return [copy.copy(objects.get(value)) if value in objects else None for value in values]
+
+
 class H5PBlock(blocks.StructBlock):
     """An H5P activity. For now a placeholder figure: the player comes with the learning app."""
 
-    package = SnippetChooserBlock("learning.H5PPackage", label=_("H5P パッケージ"))
+    package = PackageChooserBlock("learning.H5PPackage", label=_("H5P パッケージ"))
     required = blocks.BooleanBlock(
         label=_("修了に必要"),
         required=False,

@@ -13,13 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from accounts.roles import has_role
 from courses.blocks import RICH_TEXT_FEATURES, BaseStreamBlock
 from courses.choices import STAFF_COURSE_ROLES, Audience, GradingMethod, Level
 from courses.hooks import COURSE_PAGE_CONTEXT, LESSON_PAGE_CONTEXT, context_from_hooks
+from courses.page_cache import cached, may_be_restricted
 
 
 class CurriculumUnit(models.Model):
@@ -70,6 +71,13 @@ class CourseIndexPage(Page):
     class Meta:
         verbose_name = _("講座一覧")
 
+    def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        # Wagtail's check reads the ancestors and the restrictions on every view (two queries);
+        # almost no course page has any (courses.page_cache).
+        if may_be_restricted(self):
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.none()
+
     def courses(self) -> QuerySet[CoursePage]:
         """Return the live courses below this catalogue, in the editors' order."""
         return CoursePage.objects.child_of(self).live().order_by("path")
@@ -79,7 +87,9 @@ class CourseIndexPage(Page):
 
         context = super().get_context(request, *args, **kwargs)
         courses = self.courses()
-        form = CatalogueFilterForm(request.GET or None, topics=topic_choices(courses))
+        # The same for every visitor until a course or the curriculum changes.
+        topics = cached("topics", lambda: topic_choices(courses), self.pk)
+        form = CatalogueFilterForm(request.GET or None, topics=topics)
         if form.is_valid():
             courses = form.filter(courses)
         courses = list(courses)
@@ -172,6 +182,13 @@ class CoursePage(Page):
     class Meta:
         verbose_name = _("講座")
 
+    def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        # Wagtail's check reads the ancestors and the restrictions on every view (two queries);
+        # almost no course page has any (courses.page_cache).
+        if may_be_restricted(self):
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.none()
+
     def lessons(self) -> QuerySet[LessonPage]:
         """Return the live lessons of this course, in order."""
         return LessonPage.objects.child_of(self).live().order_by("path")
@@ -192,8 +209,12 @@ class CoursePage(Page):
         learner's progress ask again.
         """
         if "_live_prerequisites" not in self.__dict__:
-            self.__dict__["_live_prerequisites"] = list(
-                CoursePage.objects.live().filter(required_for=self.pk).order_by("path")
+            self.__dict__["_live_prerequisites"] = cached(
+                "prerequisites",
+                lambda: list(
+                    CoursePage.objects.live().filter(required_for=self.pk).order_by("path")
+                ),
+                self.pk,
             )
         return self.__dict__["_live_prerequisites"]
 
@@ -204,6 +225,10 @@ class CoursePage(Page):
         if self.estimated_minutes is None:
             self.__dict__["_lesson_minutes"] = sum(lesson.estimated_minutes for lesson in lessons)
         context["lessons"] = lessons
+        # The breadcrumb's catalogue (a preview reads it afresh).
+        context["catalogue"] = (
+            cached("parent", self.get_parent, self.path) if self.live else self.get_parent()
+        )
         if getattr(request, "is_preview", False):
             # A preview shows the draft's choice, not yet stored.
             context["prerequisite_courses"] = self.prerequisites.live().order_by("path")
@@ -237,6 +262,13 @@ class LessonPage(Page):
     class Meta:
         verbose_name = _("レッスン")
 
+    def get_view_restrictions(self) -> QuerySet[PageViewRestriction]:
+        # Wagtail's check reads the ancestors and the restrictions on every view (two queries);
+        # almost no course page has any (courses.page_cache).
+        if may_be_restricted(self):
+            return super().get_view_restrictions()
+        return PageViewRestriction.objects.none()
+
     def course(self) -> CoursePage | None:
         # Looked up once per instance (a request's lesson): the access check, the player, the
         # attempt limit and the completion rules all ask.
@@ -246,6 +278,15 @@ class LessonPage(Page):
             parent = getattr(self, "_cached_parent_obj", None)
             if isinstance(parent, CoursePage) and parent.path == parent_path:
                 self.__dict__["_course"] = parent
+            elif self.live:
+                self.__dict__["_course"] = (
+                    cached(
+                        "course",
+                        lambda: CoursePage.objects.filter(path=parent_path).first() or 0,
+                        parent_path,
+                    )
+                    or None
+                )
             else:
                 self.__dict__["_course"] = CoursePage.objects.filter(path=parent_path).first()
         return self.__dict__["_course"]
@@ -253,18 +294,19 @@ class LessonPage(Page):
     def _neighbours(self) -> tuple[LessonPage | None, LessonPage | None]:
         """The live lessons before and after this one, read together."""
         if "_neighbour_pages" not in self.__dict__:
-            siblings = list(
-                LessonPage.objects.sibling_of(self, inclusive=False)
-                .live()
-                .order_by("path")
-                .defer_streamfields()
-            )
-            before = [lesson for lesson in siblings if lesson.path < self.path]
-            after = [lesson for lesson in siblings if lesson.path > self.path]
-            self.__dict__["_neighbour_pages"] = (
-                before[-1] if before else None,
-                after[0] if after else None,
-            )
+
+            def read() -> tuple[LessonPage | None, LessonPage | None]:
+                siblings = list(
+                    LessonPage.objects.sibling_of(self, inclusive=False)
+                    .live()
+                    .order_by("path")
+                    .defer_streamfields()
+                )
+                before = [lesson for lesson in siblings if lesson.path < self.path]
+                after = [lesson for lesson in siblings if lesson.path > self.path]
+                return (before[-1] if before else None, after[0] if after else None)
+
+            self.__dict__["_neighbour_pages"] = cached("neighbours", read, self.path)
         return self.__dict__["_neighbour_pages"]
 
     def previous_lesson(self) -> LessonPage | None:

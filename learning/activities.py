@@ -12,10 +12,10 @@ import re
 from typing import TYPE_CHECKING
 
 from django.db import transaction
-from django.db.models.signals import post_save
+from django.db.models.signals import post_delete, post_save
 from wagtail.signals import page_published
 
-from learning.models import H5PPackage, LessonActivity
+from learning.models import H5PLibrary, H5PPackage, LessonActivity
 
 if TYPE_CHECKING:
     from courses.models import LessonPage
@@ -86,8 +86,15 @@ def _on_lesson_created(sender, instance, created: bool, raw: bool = False, **kwa
 
 def connect() -> None:
     from courses.models import LessonPage
+    from courses.page_cache import bump_content_version
 
     page_published.connect(_on_page_published, dispatch_uid="learning.sync_lesson_activities")
     post_save.connect(
         _on_lesson_created, sender=LessonPage, dispatch_uid="learning.sync_new_lesson_activities"
     )
+    # The lesson pages read packages and required activities from the shared cache
+    # (courses.page_cache): an upload, an edit or a publish makes those entries stale.
+    for model in (H5PPackage, H5PLibrary, LessonActivity):
+        uid = f"learning.bump_content_version.{model.__name__}"
+        post_save.connect(bump_content_version, sender=model, dispatch_uid=uid)
+        post_delete.connect(bump_content_version, sender=model, dispatch_uid=uid)

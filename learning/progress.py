@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from accounts.roles import has_role
 from courses.choices import STAFF_COURSE_ROLES, Audience, GradingMethod
+from courses.page_cache import cached
 from learning.completion import ActivityStatus, counted_attempt
 from learning.fiscal import fiscal_year
 from learning.models import (
@@ -143,10 +144,14 @@ def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
     course and its prerequisites, the attempts and the saved states of the lesson (and the
     lesson's progress row when it has no required activity) — the same for 1 or 20 blocks.
     """
-    required = set(
-        LessonActivity.objects.filter(lesson=lesson, required=True).values_list(
-            "package_id", flat=True
-        )
+    required = cached(
+        "required-activities",
+        lambda: frozenset(
+            LessonActivity.objects.filter(lesson=lesson, required=True).values_list(
+                "package_id", flat=True
+            )
+        ),
+        lesson.pk,
     )
     course = lesson.course()
     if not _may_take(user, lesson, course):

@@ -1,0 +1,79 @@
+"""Route course pages from the shared cache instead of walking the page tree.
+
+Wagtail routes ``/courses/security/lesson-1/`` by reading every page on the way down, the
+generic row and then the specific one (home, catalogue, course, lesson: eight queries). This
+middleware remembers, per site and path, which course page a GET was served by and hands that
+page to Wagtail's serve view (``request._wagtail_route_for_request``, which
+``Page.route_for_request`` reads) after reading it alone. The cached id is only a hint: the page
+is used when it is still live and its ``url_path`` is still the site root's plus the requested
+path, which is what Wagtail's routing would find (course pages do not override ``route``);
+otherwise Wagtail routes as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from wagtail.models import Site
+from wagtail.url_routing import RouteResult
+from wagtail.views import serve as wagtail_serve
+
+from courses.models import CourseIndexPage, CoursePage, LessonPage
+
+CACHEABLE = {model._meta.label_lower: model for model in (CourseIndexPage, CoursePage, LessonPage)}
+TIMEOUT = 60 * 60
+
+
+def _key(request: HttpRequest) -> str:
+    # By host, not site: finding the site is a query, which a miss should not cost.
+    return f"courses:route:{request.get_host()}:{request.path_info}"
+
+
+def _url_path(site: Site, path: str) -> str:
+    components = [component for component in path.split("/") if component]
+    return site.root_page.url_path + "".join(f"{c}/" for c in components)
+
+
+def _served_by_wagtail(request: HttpRequest) -> bool:
+    try:
+        return resolve(request.path_info).func is wagtail_serve
+    except Resolver404:
+        return False
+
+
+class CoursePageRouteMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            request.method not in ("GET", "HEAD")
+            or getattr(settings, "WAGTAIL_I18N_ENABLED", False)
+            or not _served_by_wagtail(request)
+        ):
+            return self.get_response(request)
+        key = _key(request)
+        hit = cache.get(key)
+        if hit is not None:
+            label, pk = hit
+            site = Site.find_for_request(request)
+            page = CACHEABLE[label].objects.filter(pk=pk, live=True).first()
+            if (
+                site is not None
+                and page is not None
+                and page.url_path == _url_path(site, request.path_info)
+            ):
+                request._wagtail_route_for_request = RouteResult(page)
+                return self.get_response(request)
+        response = self.get_response(request)
+        route = getattr(request, "_wagtail_route_for_request", None)
+        if response.status_code == 200 and route is not None:
+            page, args, kwargs = route
+            label = page._meta.label_lower
+            if label in CACHEABLE and type(page) is CACHEABLE[label] and not args and not kwargs:
+                cache.set(key, (label, page.pk), TIMEOUT)
+        return response
