@@ -66,6 +66,9 @@ def _counts(**values) -> Counts:
         {"completed": 1, "not_started": 2},
         {"completed": 1234, "overdue": 3, "exempt": 1, "in_progress": 5},
         {"overdue": 7},
+        {"completed": 2, "overdue": 2},
+        {"completed": 3},
+        {"completed": 1, "not_started": 6},
     ],
 )
 def test_report_cells_say_what_the_template_said(language, values):
