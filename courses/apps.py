@@ -8,7 +8,7 @@ class CoursesConfig(AppConfig):
 
     def ready(self) -> None:
         from django.db.models.signals import post_delete, post_save
-        from wagtail.models import Page, PageViewRestriction, get_page_models
+        from wagtail.models import Page, PageViewRestriction, Site, get_page_models
         from wagtail.signals import (
             page_published,
             page_slug_changed,
@@ -26,6 +26,6 @@ class CoursesConfig(AppConfig):
         for signal in (page_published, page_unpublished, page_slug_changed, post_page_move):
             signal.connect(bump_content_version, dispatch_uid=uid)
         # The catalogue's topic labels come from the curriculum.
-        for model in (PageViewRestriction, self.get_model("CurriculumUnit")):
+        for model in (PageViewRestriction, Site, self.get_model("CurriculumUnit")):
             post_save.connect(bump_content_version, sender=model, dispatch_uid=uid)
             post_delete.connect(bump_content_version, sender=model, dispatch_uid=uid)

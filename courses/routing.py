@@ -23,6 +23,7 @@ from wagtail.url_routing import RouteResult
 from wagtail.views import serve as wagtail_serve
 
 from courses.models import CourseIndexPage, CoursePage, LessonPage
+from courses.page_cache import cached
 
 CACHEABLE = {model._meta.label_lower: model for model in (CourseIndexPage, CoursePage, LessonPage)}
 TIMEOUT = 60 * 60
@@ -36,6 +37,18 @@ def _key(request: HttpRequest) -> str:
 def _url_path(site: Site, path: str) -> str:
     components = [component for component in path.split("/") if component]
     return site.root_page.url_path + "".join(f"{c}/" for c in components)
+
+
+def _site(request: HttpRequest) -> Site | None:
+    """Wagtail's Site.find_for_request, its answer kept in the shared cache per host and port.
+
+    Sites change rarely; a change bumps the content version (courses.apps).
+    """
+    if not hasattr(request, "_wagtail_site"):
+        host, port = request.get_host(), request.get_port()
+        site = cached("site", lambda: Site.find_for_request(request) or 0, host, port) or None
+        request._wagtail_site = site
+    return request._wagtail_site
 
 
 def _served_by_wagtail(request: HttpRequest) -> bool:
@@ -60,7 +73,7 @@ class CoursePageRouteMiddleware:
         hit = cache.get(key)
         if hit is not None:
             label, pk = hit
-            site = Site.find_for_request(request)
+            site = _site(request)
             page = CACHEABLE[label].objects.filter(pk=pk, live=True).first()
             if (
                 site is not None
