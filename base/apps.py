@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class BaseConfig(AppConfig):
     name = "base"
     verbose_name = _("サイト共通")
+
+    def ready(self) -> None:
+        from base.site_cache import connect_signals
+
+        # The cached site settings (base.site_cache) retire when the settings or a Site change.
+        connect_signals()

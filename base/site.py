@@ -7,10 +7,17 @@ from django.http import HttpRequest
 from wagtail.models import Site
 
 from base.models import SiteSettings
+from base.site_cache import default_site_settings
 
 
 def site_settings(request: HttpRequest | None = None) -> SiteSettings | None:
-    site = Site.find_for_request(request) if request is not None else None
+    if request is None:
+        # Mails and certificates: the default site's, from the shared cache (base.site_cache).
+        try:
+            return default_site_settings()
+        except Site.DoesNotExist:
+            return None
+    site = Site.find_for_request(request)
     site = site or Site.objects.filter(is_default_site=True).first()
     return SiteSettings.for_site(site) if site else None
 
