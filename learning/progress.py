@@ -8,14 +8,16 @@ whatever the number of lessons or activities: one page view reads each table onc
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db.models import Count, OuterRef, Subquery
+
 from accounts.roles import has_role
-from courses.choices import STAFF_COURSE_ROLES, Audience, GradingMethod
+from courses.choices import STAFF_COURSE_ROLES, Audience
 from courses.page_cache import cached
-from learning.completion import ActivityStatus, counted_attempt
+from learning.completion import ActivityStatus, counted_pair, grading_method, status_of
 from learning.fiscal import fiscal_year
 from learning.models import (
     ActivityState,
@@ -127,7 +129,7 @@ class LessonRecord:
     """What the lesson page shows of one learner, read in a fixed number of queries.
 
     ``learner``: whether the visitor may take (and is recorded in) the lesson, the rule of
-    learning.xapi.may_take_lesson; ``statuses`` and ``resume`` are keyed by package id.
+    may_take; ``statuses`` and ``resume`` are keyed by package id.
     """
 
     learner: bool
@@ -137,12 +139,33 @@ class LessonRecord:
     resume: dict[int, str] = field(default_factory=dict)
 
 
+def may_take(
+    user: User, lesson: LessonPage, course: CoursePage | None, missing: Callable[[], bool]
+) -> bool:
+    """The one rule of who may take (and is recorded in) a lesson, for learning.xapi and the
+    lesson page: logged-in, active learners may take live lessons of live courses; staff
+    courses need a staff role; a course with prerequisites needs them completed first.
+
+    ``missing`` tells whether prerequisites are missing; it is called last, so the callers
+    read the learner's completions only when everything else allows.
+    """
+    if not (user.is_authenticated and user.is_active and lesson.live):
+        return False
+    if course is None or not course.live:
+        return False
+    if course.audience == Audience.STAFF and not has_role(user, *STAFF_COURSE_ROLES):
+        return False
+    return not missing()
+
+
 def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
     """Read the learner's state in every activity of the lesson at once.
 
     Queries: the lesson's required activities, and for a learner the completions of the
-    course and its prerequisites, the attempts and the saved states of the lesson (and the
-    lesson's progress row when it has no required activity) — the same for 1 or 20 blocks.
+    course and its prerequisites, the latest attempt of each activity with its stored
+    counted-attempt pointers (learning.completion.counted_pair), the saved states of the
+    lesson (and the lesson's progress row when it has no required activity) — the same for
+    1 or 20 blocks and for 1 or 500 attempts.
     """
     required = cached(
         "required-activities",
@@ -154,30 +177,44 @@ def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
         lesson.pk,
     )
     course = lesson.course()
-    if not _may_take(user, lesson, course):
+    records: list[CourseRecord] = []
+
+    def missing() -> bool:
+        records.append(course_record(user, course))
+        return bool(records[0].missing_prerequisites)
+
+    if not may_take(user, lesson, course, missing):
         return LessonRecord(learner=False, has_required_activities=bool(required))
-    record = course_record(user, course)
-    if record.missing_prerequisites:
-        return LessonRecord(learner=False, has_required_activities=bool(required))
-    since = record.since
-    method = course.grading_method if course is not None else GradingMethod.BEST
-    by_package: dict[int, list[Attempt]] = defaultdict(list)
-    last: dict[int, Attempt] = {}
-    fields = ("package_id", "number", "started_at", "finished_at", "completed", "passed", "scaled")
-    attempts = Attempt.objects.filter(user=user, lesson=lesson).order_by("package_id", "number")
-    for attempt in attempts.only(*fields):
-        # Ordered by number: the last one seen is the latest try, whatever the cycle.
-        last[attempt.package_id] = attempt
-        if since is None or attempt.started_at > since:
-            by_package[attempt.package_id].append(attempt)
-    statuses = {}
-    for package_id, attempts in by_package.items():
-        counted = counted_attempt(attempts, method)
-        statuses[package_id] = (
-            ActivityStatus(False, False, None, len(attempts))
-            if counted is None
-            else ActivityStatus(True, counted.passed, counted.scaled, len(attempts))
+    since = records[0].since
+    method = grading_method(course)
+    latest_number = Attempt.objects.filter(
+        user=user, lesson=lesson, package=OuterRef("package_id")
+    ).order_by("-number")
+    # Only the latest attempt of each activity: its pointers hold the counted pair, so the
+    # page does not grow with the learner's history.
+    last = {
+        attempt.package_id: attempt
+        for attempt in Attempt.objects.filter(
+            user=user, lesson=lesson, number=Subquery(latest_number.values("number")[:1])
+        ).select_related("best", "last_finished")
+    }
+    if since is None:
+        counts = {package_id: attempt.number for package_id, attempt in last.items()}
+    else:
+        counts = dict(
+            Attempt.objects.filter(user=user, lesson=lesson, started_at__gt=since)
+            .values("package_id")
+            .annotate(n=Count("pk"))
+            .values_list("package_id", "n")
         )
+    statuses = {}
+    for package_id, attempt in last.items():
+        n = counts.get(package_id, 0)
+        if n == 0:
+            # Attempted only in an earlier cycle: nothing counts yet, as before.
+            continue
+        pair = counted_pair(user, lesson, package_id, attempt, since)
+        statuses[package_id] = status_of(pair, method, n)
     # A saved state resumes only while the latest attempt is open (or none was started):
     # learning.player.resume_state.
     resume = {
@@ -204,12 +241,3 @@ def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
         statuses=statuses,
         resume=resume,
     )
-
-
-def _may_take(user: User, lesson: LessonPage, course: CoursePage | None) -> bool:
-    """learning.xapi.may_take_lesson without its prerequisite check (course_record has it)."""
-    if not (user.is_authenticated and user.is_active and lesson.live):
-        return False
-    if course is None or not course.live:
-        return False
-    return course.audience != Audience.STAFF or has_role(user, *STAFF_COURSE_ROLES)

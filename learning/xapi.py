@@ -26,10 +26,8 @@ from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import has_role
 from base.inputs import InputError, load_json
 from base.inputs import error_messages as input_messages
-from courses.choices import STAFF_COURSE_ROLES, Audience
 from learning import completion
 from learning.activities import IRI_PREFIX, split_object_id
 from learning.h5p import content_types
@@ -41,7 +39,7 @@ from learning.models import (
     LessonActivity,
     XapiStatement,
 )
-from learning.progress import missing_prerequisites
+from learning.progress import may_take, missing_prerequisites
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -117,23 +115,22 @@ class Score:
 def may_take_lesson(
     user: User, lesson: LessonPage, *, course: CoursePage | None | object = ...
 ) -> bool:
-    """Logged-in, active learners may take live lessons; staff courses need a staff role, and
-    a course with prerequisites needs them completed first.
+    """learning.progress.may_take (the one rule, which the lesson page applies too).
 
     ``course``: the lesson's course when already read (course_for_statement, whose
     ``has_live_prerequisites`` spares the prerequisite queries when there are none).
     """
-    if not (user.is_authenticated and user.is_active and lesson.live):
-        return False
     if course is ...:
-        course = lesson.course()
-    if course is None or not course.live:
-        return False
-    if course.audience == Audience.STAFF and not has_role(user, *STAFF_COURSE_ROLES):
-        return False
-    if getattr(course, "has_live_prerequisites", True) is False:
-        return True
-    return not missing_prerequisites(user, course)
+        # Read only when the rest of the rule may pass (learning.progress.may_take checks again).
+        live = user.is_authenticated and user.is_active and lesson.live
+        course = lesson.course() if live else None
+
+    def missing() -> bool:
+        if getattr(course, "has_live_prerequisites", True) is False:
+            return False
+        return bool(missing_prerequisites(user, course))
+
+    return may_take(user, lesson, course, missing)
 
 
 def course_for_statement(

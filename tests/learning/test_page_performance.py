@@ -16,7 +16,9 @@ from wagtail.models import PageViewRestriction
 from accounts.roles import Role
 from courses.choices import Audience
 from courses.models import CoursePage, LessonPage
+from learning.completion import tally, with_attempt
 from learning.models import Attempt, LessonProgress
+from learning.progress import lesson_record
 from tests.learning.lesson_support import course, h5p_block, lesson, package
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +152,55 @@ def test_a_view_restriction_applies_after_the_page_was_cached(client, packages):
     PageViewRestriction.objects.create(page=parent, restriction_type=PageViewRestriction.LOGIN)
     response = client.get(page.url)
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def _tried(user, page, pkg, scores: list[float]) -> None:
+    """Finished attempts with their counted-attempt pointers, as learning.xapi stores them."""
+    pair: tuple = (None, None)
+    previous = None
+    for number, scaled in enumerate(scores, start=1):
+        if previous is not None:
+            pair = with_attempt(pair, previous)
+        attempt = Attempt(
+            user=user,
+            lesson=page,
+            package=pkg,
+            number=number,
+            finished_at=timezone.now(),
+            completed=True,
+            passed=scaled >= 0.8,
+            scaled=scaled,
+        )
+        tally(attempt, pair, None)
+        attempt.save()
+        previous = attempt
+
+
+def test_the_lesson_page_does_not_grow_with_the_learners_attempts(
+    staff_client, packages, monkeypatch
+):
+    """The lesson page reads the latest attempt and its stored pointers, not every attempt:
+    the same queries, and at most three attempt rows (latest, best, last finished) per
+    activity, for 2 or 40 attempts."""
+    parent = course(audience=Audience.STAFF)
+    built = []
+    from_db = Attempt.from_db.__func__
+
+    def counting(cls, *args, **kwargs):
+        built.append(1)
+        return from_db(cls, *args, **kwargs)
+
+    monkeypatch.setattr(Attempt, "from_db", classmethod(counting))
+    counts = {}
+    for n in (2, 40):
+        page = _lesson_with_blocks(parent, f"l{n}", packages, 2)
+        # The best try in the middle, a worse one last: the best counts (GradingMethod.BEST).
+        scores = [0.5] * (n // 2) + [0.9] + [0.6] * (n - n // 2 - 1)
+        _tried(staff_client.user, page, packages[0], scores)
+        counts[n], html = _queries(staff_client, page.url)
+        assert "合格" in html
+        built.clear()
+        status = lesson_record(staff_client.user, page).statuses[packages[0].pk]
+        assert (status.attempts, status.passed, status.scaled) == (n, True, 0.9)
+        assert len(built) <= 3, len(built)
+    assert counts[2] == counts[40] <= MAX_QUERIES, counts
