@@ -49,6 +49,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from django.db import connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -69,6 +70,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
+from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PATH_SEPARATOR, Department, User
@@ -718,6 +720,81 @@ def people_statuses_all(
     return base.filter(any_audience(requirements)).annotate(**annotations)
 
 
+def _learner_statuses_queryset(
+    requirements: Sequence[TrainingRequirement], year: int, today: dt.date, person_id: int
+) -> QuerySet:
+    annotations = _per_requirement_statuses(requirements, year, today, person_id=person_id)
+    return User.objects.filter(pk=person_id).annotate(**annotations).values(*annotations)
+
+
+# Marker person id the learner's status SQL is compiled with; no account has it.
+_PERSON_MARKER = -7_777_777_001
+# Compiled learner status reads, per shape (see _learner_statuses_row): SQL text, parameters
+# and converters only, never a row. Bounded: a shape changes daily and on requirement edits.
+_LEARNER_SQL: dict[tuple, tuple] = {}
+_LEARNER_SQL_MAX = 32
+
+
+def _requirement_shape(requirement: TrainingRequirement) -> tuple:
+    """Everything of a requirement its status SQL is made of (fields, departments, course)."""
+    course = requirement.course
+    return (
+        tuple(getattr(requirement, f.attname) for f in requirement._meta.concrete_fields),
+        tuple(_department_ids(requirement)),
+        (course.pk, course.path, course.depth) if course is not None else None,
+    )
+
+
+def _learner_statuses_row(
+    requirements: Sequence[TrainingRequirement], year: int, today: dt.date, person_id: int
+) -> dict | None:
+    """The learner's row of _per_requirement_statuses, with SQL compiled once per shape.
+
+    Building and compiling the annotations (about eleven subqueries per requirement) was
+    most of マイ学習's CPU, though the SQL differs between learners only in the person id.
+    It is compiled once per process for the requirements' shape (every field, audience
+    departments, course path), the cycle, the day and the time zone, with a marker person
+    id; each read puts the learner's id where the marker was. Only SQL text is kept.
+    """
+    connection = connections[router.db_for_read(User)]
+    key = (
+        connection.alias,
+        connection.vendor,
+        year,
+        today,
+        get_current_timezone_name(),
+        tuple(_requirement_shape(r) for r in requirements),
+    )
+    compiled = _LEARNER_SQL.get(key)
+    if compiled is None:
+        queryset = _learner_statuses_queryset(requirements, year, today, _PERSON_MARKER)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = [n for n, param in enumerate(params) if param == _PERSON_MARKER]
+        if not slots:
+            raise RuntimeError("the person id is not a parameter of the learner's status SQL")
+        names = [*queryset.query.values_select, *queryset.query.annotation_select]
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        if len(_LEARNER_SQL) >= _LEARNER_SQL_MAX:
+            _LEARNER_SQL.clear()
+        compiled = _LEARNER_SQL[key] = (sql, tuple(params), slots, names, converters)
+    sql, params, slots, names, converters = compiled
+    params = list(params)
+    for n in slots:
+        params[n] = person_id
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = list(row)
+    for position, (functions, expression) in converters.items():
+        for function in functions:
+            values[position] = function(values[position], expression, connection)
+    return dict(zip(names, values, strict=True))
+
+
 def requirement_statuses_for(
     user: User,
     year: int,
@@ -735,8 +812,7 @@ def requirement_statuses_for(
     # One query, one row: the person with a set of columns per requirement (status NULL when
     # the requirement does not apply to them in this cycle). The membership subqueries read
     # only this person's rows.
-    annotations = _per_requirement_statuses(requirements, year, today, person_id=user.pk)
-    row = User.objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).first()
+    row = _learner_statuses_row(requirements, year, today, user.pk)
     items = []
     for n, requirement in enumerate(requirements):
         if row is None or row[f"status_{n}"] is None:
