@@ -133,33 +133,28 @@ def may_take_lesson(
     return may_take(user, lesson, course, missing)
 
 
-def course_for_statement(
-    user: User, lesson: LessonPage, package: H5PPackage | None = None
-) -> CoursePage | None:
-    """The lesson's course with what a statement needs besides, in one query: whether it has
-    live prerequisites, the learner's latest completion (completion.cycle_from) and, given
-    the package, whether the learner has a saved player state of it (``has_saved_state``)."""
-    from courses.models import CoursePage
+def course_for_statement(user: User, lesson: LessonPage) -> CoursePage | None:
+    """The lesson's course, with whether it has live prerequisites (``has_live_prerequisites``).
 
-    latest = CourseCompletion.objects.filter(user=user, course=OuterRef("pk")).order_by(
-        "-completed_at"
-    )
-    annotations = {
-        "has_live_prerequisites": Exists(
-            CoursePage.objects.live().filter(required_for=OuterRef("pk"))
-        ),
-        "latest_completed_at": Subquery(latest.values("completed_at")[:1]),
-        "latest_fiscal_year": Subquery(latest.values("fiscal_year")[:1]),
-    }
-    if package is not None:
-        annotations["has_saved_state"] = Exists(
-            ActivityState.objects.filter(user=user, lesson=lesson, package=package)
+    The same for every learner: kept in the shared cache under the content version
+    (courses.page_cache, bumped on page and curriculum changes) for live lessons. The
+    learner's cycle and saved state are read with the locked attempt (_locked_last_attempt).
+    """
+    from courses.models import CoursePage
+    from courses.page_cache import cached
+
+    def read() -> CoursePage | None:
+        return (
+            CoursePage.objects.filter(path=lesson.path[: -lesson.steplen])
+            .annotate(
+                has_live_prerequisites=Exists(
+                    CoursePage.objects.live().filter(required_for=OuterRef("pk"))
+                )
+            )
+            .first()
         )
-    return (
-        CoursePage.objects.filter(path=lesson.path[: -lesson.steplen])
-        .annotate(**annotations)
-        .first()
-    )
+
+    return cached("statement-course", read, lesson.path) if lesson.live else read()
 
 
 def parse_body(body: bytes) -> dict:
@@ -285,18 +280,32 @@ def learner_actor(user: User) -> dict:
     }
 
 
-def _locked_last_attempt(user: User, lesson: LessonPage, package: H5PPackage) -> Attempt | None:
-    """The learner's latest attempt of the activity, its row locked, with its pointers.
+def _locked_last_attempt(
+    user: User, lesson: LessonPage, package: H5PPackage, course: CoursePage | None
+) -> Attempt | None:
+    """The learner's latest attempt of the activity, its row locked, with its pointers, the
+    learner's latest completion of the course (``latest_completed_at``, ``latest_fiscal_year``,
+    for completion.cycle_from) and whether a player state is saved (``has_saved_state``).
 
     One query whatever the learner's history. Statements of one learner and activity queue
     on this row, so a question's answer and its set's finishing statement are ordered. Two
     statements that both start the next attempt collide on the attempt number's unique
     constraint instead, and the loser tries again (ingest_statement).
     """
+    latest = CourseCompletion.objects.filter(
+        user=user, course_id=course.pk if course is not None else None
+    ).order_by("-completed_at")
     return (
         Attempt.objects.select_for_update(of=("self",))
         .filter(user=user, lesson=lesson, package=package)
         .select_related("best", "last_finished")
+        .annotate(
+            latest_completed_at=Subquery(latest.values("completed_at")[:1]),
+            latest_fiscal_year=Subquery(latest.values("fiscal_year")[:1]),
+            has_saved_state=Exists(
+                ActivityState.objects.filter(user=user, lesson=lesson, package=package)
+            ),
+        )
         .order_by("-number")
         .first()
     )
@@ -464,7 +473,7 @@ def _record(
 ) -> Outcome:
     if not (user.is_authenticated and user.is_active and lesson.live):
         raise XapiError("not_allowed")
-    course = course_for_statement(user, lesson, activity.package if activity else None)
+    course = course_for_statement(user, lesson)
     if not may_take_lesson(user, lesson, course=course):
         raise XapiError("not_allowed")
     if not isinstance(raw, dict):
@@ -493,12 +502,14 @@ def _record(
         and content_types.is_set(package.answer_key.get("key"))
     ):
         late_question = object_id.partition("?subContentId=")[2]
-    last = _locked_last_attempt(user, lesson, package)
-    since = (
-        completion.cycle_from((course.latest_completed_at, course.latest_fiscal_year))
-        if course is not None
-        else None
-    )
+    last = _locked_last_attempt(user, lesson, package, course)
+    if last is None:
+        # The learner's first try of the activity: the cycle in a query of its own.
+        since = completion.cycle_start(user, course)
+    elif course is None:
+        since = None
+    else:
+        since = completion.cycle_from((last.latest_completed_at, last.latest_fiscal_year))
     attempt = _open_attempt(user, lesson, package, course, last, since, late_question=late_question)
     verdict = server_score(
         package, raw, score, top_level=top_level, sub_key=sub_key, attempt=attempt
@@ -546,7 +557,7 @@ def _record(
         method,
         completion.attempts_in_cycle(user, lesson, package, attempt, since),
     )
-    if finishes and getattr(course, "has_saved_state", True):
+    if finishes and getattr(last, "has_saved_state", True):
         # The next try starts fresh: the player's saved state belongs to the open attempt.
         # (Known absent when read with the course: the player saves state without the
         # learner's lock, so a state saved meanwhile would have escaped the delete as well.)
