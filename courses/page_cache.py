@@ -5,59 +5,42 @@ activities, the H5P packages the blocks show and which pages carry view restrict
 on every lesson view and change only when an editor publishes, moves or deletes a page,
 uploads a package or changes a restriction. They are kept in Django's default cache
 (``CACHE_URL``: Redis in production) under a *content version* that every such change bumps
-after its transaction commits, so a view never reads an entry older than the committed tree.
+now and after its transaction commits (``base.versioned_cache``), so a view never reads an
+entry older than the committed tree.
 Nothing about a learner is cached here.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from django.core.cache import cache
-from django.db import transaction
+from base.versioned_cache import VersionedCache
 
-VERSION_KEY = "courses:content-version"
+_CONTENT = VersionedCache("courses:content")
+VERSION_KEY = _CONTENT.version_key
 # A safety net only: a bump makes every entry unreachable at once.
 TIMEOUT = 60 * 60
 T = TypeVar("T")
 
 
-def content_version() -> str:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = str(time.time_ns())
-        # add(): two processes starting together agree on one version.
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
-    return version
-
-
-def _new_version() -> None:
-    cache.set(VERSION_KEY, str(time.time_ns()), None)
+def content_version() -> int:
+    """The current content version (``VersionedCache.version``)."""
+    return _CONTENT.version()
 
 
 def bump_content_version(**kwargs: Any) -> None:
-    """Make every entry stale now and again once the current transaction (if any) commits.
+    """Make every entry stale now and again once the current transaction (if any) commits
+    (why both: ``VersionedCache.bump``).
 
-    Connected to the signals of page, restriction and package changes (courses.apps). Now, so
-    that the changing transaction itself reads what it wrote; after the commit too, because a
-    view reading between the change and its commit would store the old tree under the
-    version of the first bump.
+    Connected to the signals of page, restriction and package changes (courses.apps).
     """
-    _new_version()
-    transaction.on_commit(_new_version)
+    _CONTENT.bump()
 
 
 def cached(name: str, compute: Callable[[], T], *parts: object) -> T:
     """Return ``compute()``, kept in the shared cache under the current content version."""
-    key = f"courses:{content_version()}:{name}:{':'.join(map(str, parts))}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, TIMEOUT)
-    return value
+    return _CONTENT.cached(name, parts, compute, TIMEOUT)
 
 
 def restricted_paths() -> frozenset[str]:
