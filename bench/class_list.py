@@ -37,7 +37,6 @@ import json
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,13 @@ from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from support import bench_env, ensure_database, percentile, profiled  # noqa: E402
+from support import (  # noqa: E402
+    bench_env,
+    ensure_database,
+    free_port,
+    percentile,
+    profiled,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_d_class_list"
 DEFAULT_CACHE_URL = "redis://127.0.0.1:6379/4"
@@ -85,12 +90,6 @@ def parse_args() -> argparse.Namespace:
     if args.config and not (ROOT / "gunicorn.conf.py").exists():
         parser.error("--config: this tree has no gunicorn.conf.py")
     return args
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database_url: str) -> dict[str, str]:

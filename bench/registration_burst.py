@@ -31,7 +31,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -44,7 +43,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from support import bench_env, ensure_database, percentile, profiled  # noqa: E402
+from support import (  # noqa: E402
+    bench_env,
+    ensure_database,
+    free_port,
+    percentile,
+    profiled,
+)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/toshima_ict_bench"
 
@@ -73,12 +78,6 @@ def parse_args() -> argparse.Namespace:
     if args.warmup < 0:
         parser.error("--warmup must not be negative")
     return args
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def server_env(database_url: str, cache_url: str) -> dict[str, str]:

@@ -19,6 +19,15 @@ def percentile(values: list[float], pct: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
+def free_port() -> int:
+    """A free local TCP port for the benchmark's own gunicorn."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _admin_url(url: str) -> tuple[str, str]:
     """Return the maintenance database's URL (to create or drop ours) and our database's name."""
     parts = urlsplit(url)

@@ -57,13 +57,18 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from registration_burst import (  # noqa: E402 (the sibling benchmark's helpers)
     DEFAULT_DATABASE_URL,
-    free_port,
     server_env,
     setup_django,
     start_gunicorn,
     stop,
 )
-from support import bench_env, ensure_database, percentile, profiled  # noqa: E402
+from support import (  # noqa: E402
+    bench_env,
+    ensure_database,
+    free_port,
+    percentile,
+    profiled,
+)
 
 VERBS = "http://adlnet.gov/expapi/verbs/"
 PACKAGE_FILE = "security-quiz.h5p"

@@ -511,28 +511,22 @@ def record_completion(
     now = timezone.now()
     if score is ...:
         score = completion_score(user, lessons, since)
+    fields = {
+        "user": user,
+        "course": course,
+        "course_title": course.title,
+        "completed_at": now,
+        "fiscal_year": fiscal_year(now),
+        "score": score,
+    }
     if not course.certificate:
         # No code, so nothing can collide: no savepoint needed.
-        return CourseCompletion.objects.create(
-            user=user,
-            course=course,
-            course_title=course.title,
-            completed_at=now,
-            fiscal_year=fiscal_year(now),
-            score=score,
-        )
+        return CourseCompletion.objects.create(**fields)
     for _try in range(5):
-        code = new_certificate_code()
         try:
             with transaction.atomic():
                 return CourseCompletion.objects.create(
-                    user=user,
-                    course=course,
-                    course_title=course.title,
-                    completed_at=now,
-                    fiscal_year=fiscal_year(now),
-                    score=score,
-                    certificate_code=code,
+                    **fields, certificate_code=new_certificate_code()
                 )
         except IntegrityError:
             # A code collision (1 in 25^10) — draw another.

@@ -416,6 +416,25 @@ def people_statuses(
     )
 
 
+def _nth_status(
+    parts: _StatusParts, requirement: TrainingRequirement, year: int, n: int
+) -> dict[str, object]:
+    """``joined_on_<n>``, ``due_date_<n>`` and ``status_<n>`` of the n-th requirement: the
+    person's status, NULL outside its audience or before they joined in this cycle."""
+    return {
+        f"joined_on_{n}": parts.joined_on,
+        f"due_date_{n}": parts.due_date(requirement, year, f"joined_on_{n}"),
+        f"status_{n}": Case(
+            When(
+                parts.audience & Q(**{f"joined_on_{n}__lte": parts.last_day}),
+                then=parts.status(f"due_date_{n}"),
+            ),
+            default=None,
+            output_field=CharField(),
+        ),
+    }
+
+
 def status_counts(
     requirements: Sequence[TrainingRequirement],
     fiscal_year: int,
@@ -438,16 +457,7 @@ def status_counts(
     for n, requirement in enumerate(requirements):
         parts = _status_parts(requirement, fiscal_year, today)
         anyone |= parts.audience
-        annotations[f"joined_on_{n}"] = parts.joined_on
-        annotations[f"due_date_{n}"] = parts.due_date(requirement, fiscal_year, f"joined_on_{n}")
-        annotations[f"status_{n}"] = Case(
-            When(
-                parts.audience & Q(**{f"joined_on_{n}__lte": parts.last_day}),
-                then=parts.status(f"due_date_{n}"),
-            ),
-            default=None,
-            output_field=CharField(),
-        )
+        annotations.update(_nth_status(parts, requirement, fiscal_year, n))
     names = [f"status_{n}" for n in range(len(requirements))]
     grouped = (
         base.filter(anyone)
@@ -682,16 +692,7 @@ def _per_requirement_statuses(
         first_completion = parts.completions.filter(user_id=OuterRef("pk")).order_by(
             "completed_at", "pk"
         )
-        annotations[f"joined_on_{n}"] = parts.joined_on
-        annotations[f"due_date_{n}"] = parts.due_date(requirement, year, f"joined_on_{n}")
-        annotations[f"status_{n}"] = Case(
-            When(
-                parts.audience & Q(**{f"joined_on_{n}__lte": parts.last_day}),
-                then=parts.status(f"due_date_{n}"),
-            ),
-            default=None,
-            output_field=CharField(),
-        )
+        annotations.update(_nth_status(parts, requirement, year, n))
         annotations[f"completed_at_{n}"] = Subquery(first_completion.values("completed_at")[:1])
         annotations[f"score_{n}"] = Subquery(
             first_completion.values("score")[:1], output_field=FloatField()
