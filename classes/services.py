@@ -24,9 +24,7 @@ from django.core.validators import validate_email
 from django.db import (
     IntegrityError,
     OperationalError,
-    connections,
     models,
-    router,
     transaction,
 )
 from django.db.models import Exists, OuterRef, Q, Subquery
@@ -35,6 +33,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from base.audit import log_action
+from base.compiled_sql import CompiledRead
 from classes.availability import CLOSED_REASONS, availability, bookability, seat_capacity
 from classes.availability import booking_target as booking_target
 from classes.listing_cache import invalidate_class_lists
@@ -372,7 +371,8 @@ def _counts_under_lock(
     values = {"pk": target.pk, "person_key": person_key}
     if phone is not None:
         values.update(phone=phone, now=timezone.now())
-    return _COUNTS.run((type(target), phone is not None), **values)
+    shape = (type(target), phone is not None)
+    return _COUNTS.run(shape, *shape, **values)
 
 
 def _counts_queryset(
@@ -402,78 +402,9 @@ def _counts_queryset(
     return model.objects.filter(pk=pk).order_by().annotate(**annotations).values(*annotations)
 
 
-class _CompiledRead:
-    """A one-row read whose SQL is compiled once per process, then run with new values.
-
-    Django builds and compiles a queryset on every call: for the booking's counts (four
-    subqueries) that was about 5 ms of CPU, more than all its other statements together. The
-    SQL depends on the values only through its parameters, so ``build`` is compiled once per
-    ``shape`` with marker values, and each run puts its values where the markers were.
-    ``build`` stays the one definition of the read (it is made of the queryset rules).
-    """
-
-    def __init__(self, build) -> None:
-        self.build = build
-        self.compiled: dict[tuple, tuple] = {}
-
-    def queryset(self, shape: tuple, **values):
-        return self.build(*shape, **values)
-
-    def run(self, shape: tuple, **values) -> dict:
-        # The connection of the booking's transaction (never a read replica).
-        connection = connections[router.db_for_write(Registration)]
-        key = (connection.alias, connection.vendor, *shape)
-        compiled = self.compiled.get(key) or self.compile(key, shape, connection, values)
-        sql, params, slots, names = compiled
-        params = list(params)
-        for index, (name, adapt) in slots.items():
-            params[index] = adapt(values[name])
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            row = cursor.fetchone()
-        return dict(zip(names, row, strict=True))
-
-    def compile(self, key: tuple, shape: tuple, connection, values: dict) -> tuple:
-        markers = {name: _marker(n, value) for n, (name, value) in enumerate(values.items())}
-        queryset = self.queryset(shape, **markers)
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        slots = {}
-        for index, param in enumerate(params):
-            for name, marker in markers.items():
-                adapt = _adapter(marker, param, connection)
-                if adapt is not None:
-                    slots[index] = (name, adapt)
-        if {name for name, _adapt in slots.values()} != set(markers):
-            raise RuntimeError(f"a value of {shape} is not a parameter of its SQL")
-        names = [*queryset.query.values_select, *queryset.query.annotation_select]
-        compiled = (sql, tuple(params), slots, names)
-        self.compiled[key] = compiled
-        return compiled
-
-
-def _marker(n: int, value):
-    """A value of the same type as ``value`` that no real read uses."""
-    if isinstance(value, datetime):
-        return datetime(1901, 2, 3, 4, 5, 6, 789000 + n, tzinfo=timezone.get_current_timezone())
-    if isinstance(value, int):
-        return -7_777_777_000 - n
-    return f"\x1fmarker-{n}\x1f"
-
-
-def _adapter(marker, param, connection):
-    """How a value becomes the parameter ``param`` if ``param`` is ``marker``, else None."""
-    if isinstance(marker, datetime):
-        if param == marker:
-            return lambda value: value
-        if param == connection.ops.adapt_datetimefield_value(marker):
-            return connection.ops.adapt_datetimefield_value
-        return None
-    if type(param) is type(marker) and param == marker:
-        return lambda value: value
-    return None
-
-
-_COUNTS = _CompiledRead(_counts_queryset)
+# The booking's counts, compiled once per process (base.compiled_sql: about 5 ms of CPU a
+# booking went to building the four subqueries); on the booking transaction's connection.
+_COUNTS = CompiledRead(_counts_queryset, model=Registration, for_write=True)
 
 
 def _subquery(queryset, name: str, output_field) -> Subquery:

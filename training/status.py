@@ -49,7 +49,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db import connections, router
 from django.db.models import (
     Case,
     CharField,
@@ -70,11 +69,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
-from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import PATH_SEPARATOR, Department, User
 from accounts.roles import GROUP_NAMES, Role, has_role
+from base.compiled_sql import CompiledRead
 from learning.fiscal import (
     date_in_fiscal_year,
     fiscal_year,
@@ -728,14 +727,6 @@ def _learner_statuses_queryset(
     return User.objects.filter(pk=person_id).annotate(**annotations).values(*annotations)
 
 
-# Marker person id the learner's status SQL is compiled with; no account has it.
-_PERSON_MARKER = -7_777_777_001
-# Compiled learner status reads, per shape (see _learner_statuses_row): SQL text, parameters
-# and converters only, never a row. Bounded: a shape changes daily and on requirement edits.
-_LEARNER_SQL: dict[tuple, tuple] = {}
-_LEARNER_SQL_MAX = 32
-
-
 def _requirement_shape(requirement: TrainingRequirement) -> tuple:
     """Everything of a requirement its status SQL is made of (fields, departments, course)."""
     course = requirement.course
@@ -746,54 +737,19 @@ def _requirement_shape(requirement: TrainingRequirement) -> tuple:
     )
 
 
+# Building and compiling the annotations (about eleven subqueries per requirement) was most of
+# マイ学習's CPU, though the SQL differs between learners only in the person id: compiled once
+# per process for the requirements' shape, the cycle and the day (base.compiled_sql). Bounded:
+# a shape changes daily and on requirement edits.
+_LEARNER_STATUSES = CompiledRead(_learner_statuses_queryset, model=User, max_shapes=32)
+
+
 def _learner_statuses_row(
     requirements: Sequence[TrainingRequirement], year: int, today: dt.date, person_id: int
 ) -> dict | None:
-    """The learner's row of _per_requirement_statuses, with SQL compiled once per shape.
-
-    Building and compiling the annotations (about eleven subqueries per requirement) was
-    most of マイ学習's CPU, though the SQL differs between learners only in the person id.
-    It is compiled once per process for the requirements' shape (every field, audience
-    departments, course path), the cycle, the day and the time zone, with a marker person
-    id; each read puts the learner's id where the marker was. Only SQL text is kept.
-    """
-    connection = connections[router.db_for_read(User)]
-    key = (
-        connection.alias,
-        connection.vendor,
-        year,
-        today,
-        get_current_timezone_name(),
-        tuple(_requirement_shape(r) for r in requirements),
-    )
-    compiled = _LEARNER_SQL.get(key)
-    if compiled is None:
-        queryset = _learner_statuses_queryset(requirements, year, today, _PERSON_MARKER)
-        compiler = queryset.query.get_compiler(connection=connection)
-        sql, params = compiler.as_sql()
-        slots = [n for n, param in enumerate(params) if param == _PERSON_MARKER]
-        if not slots:
-            raise RuntimeError("the person id is not a parameter of the learner's status SQL")
-        names = [*queryset.query.values_select, *queryset.query.annotation_select]
-        fields = [column[0] for column in compiler.select[: compiler.col_count]]
-        converters = compiler.get_converters(fields)
-        if len(_LEARNER_SQL) >= _LEARNER_SQL_MAX:
-            _LEARNER_SQL.clear()
-        compiled = _LEARNER_SQL[key] = (sql, tuple(params), slots, names, converters)
-    sql, params, slots, names, converters = compiled
-    params = list(params)
-    for n in slots:
-        params[n] = person_id
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = list(row)
-    for position, (functions, expression) in converters.items():
-        for function in functions:
-            values[position] = function(values[position], expression, connection)
-    return dict(zip(names, values, strict=True))
+    """The learner's row of _per_requirement_statuses (SQL compiled once per shape)."""
+    shape = (year, today, tuple(_requirement_shape(r) for r in requirements))
+    return _LEARNER_STATUSES.run(shape, requirements, year, today, person_id=person_id)
 
 
 def requirement_statuses_for(

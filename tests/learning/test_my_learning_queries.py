@@ -150,13 +150,13 @@ def test_the_compiled_status_read_serves_each_learner_their_own_row(setting):
     colleague = staff(s["section"], last_name="二番", employee_number="100002")
     today = dt.date(2026, 10, 5)
     complete(s["learner"], s["course"], tokyo(2026, 6, 1), score=80.0)
-    status._LEARNER_SQL.clear()
+    status._LEARNER_STATUSES.compiled.clear()
     mine = learner_requirements(s["learner"], today=today)
     theirs = learner_requirements(colleague, today=today)
-    assert len(status._LEARNER_SQL) == 1
+    assert len(status._LEARNER_STATUSES.compiled) == 1
     assert [i.status for i in mine] == ["completed"] and mine[0].score == 80.0
     assert len(theirs) == 1 and theirs[0].status in {"not_started", "overdue"}
     assert theirs[0].completed_at is None and theirs[0].score is None
     TrainingRequirement.objects.update(grace_days=1000)
     learner_requirements(colleague, today=today)
-    assert len(status._LEARNER_SQL) == 2
+    assert len(status._LEARNER_STATUSES.compiled) == 2

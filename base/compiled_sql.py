@@ -1,0 +1,111 @@
+"""One-row reads whose SQL is compiled once per process, then run with new values.
+
+Django builds and compiles a queryset on every call. For reads made of many subqueries (a
+booking's seat counts, a learner's training statuses) that was more CPU than running the SQL.
+Their SQL differs between calls only in a few parameter values, so the queryset is built once
+per *shape* (everything else it is made of) with marker values, compiled, and each run puts its
+values where the markers were. The queryset-building function stays the one definition of the
+read; only SQL text, parameters and converters are kept here, never a row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from django.db import connections, router
+from django.db.models import Model, QuerySet
+from django.utils import timezone
+
+
+def _marker(n: int, value: Any) -> Any:
+    """A value of the same type as ``value`` that no real read uses."""
+    if isinstance(value, dt.datetime):
+        return dt.datetime(1901, 2, 3, 4, 5, 6, 789000 + n, tzinfo=timezone.get_current_timezone())
+    if isinstance(value, int):
+        return -7_777_777_000 - n
+    return f"\x1fmarker-{n}\x1f"
+
+
+def _adapter(marker: Any, param: Any, connection) -> Callable[[Any], Any] | None:
+    """How a value becomes the parameter ``param`` if ``param`` is ``marker``, else None."""
+    if isinstance(marker, dt.datetime):
+        if param == marker:
+            return lambda value: value
+        if param == connection.ops.adapt_datetimefield_value(marker):
+            return connection.ops.adapt_datetimefield_value
+        return None
+    if type(param) is type(marker) and param == marker:
+        return lambda value: value
+    return None
+
+
+class CompiledRead:
+    """``build(*args, **values)`` → a one-row ``.values()`` queryset; ``run`` executes it.
+
+    ``shape`` (hashable) must identify everything the SQL is made of besides ``values``: the
+    database, vendor and current time zone are added to it. ``for_write``: read on the
+    connection that writes ``model`` (inside a locking transaction, never a replica).
+    At most ``max_shapes`` compiled statements are kept (they are cleared when full).
+    """
+
+    def __init__(
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        model: type[Model],
+        for_write: bool = False,
+        max_shapes: int = 64,
+    ) -> None:
+        self.build = build
+        self.model = model
+        self.for_write = for_write
+        self.max_shapes = max_shapes
+        self.compiled: dict[tuple, tuple] = {}
+
+    def _connection(self):
+        route = router.db_for_write if self.for_write else router.db_for_read
+        return connections[route(self.model)]
+
+    def run(self, shape: Hashable, *args: Any, **values: Any) -> dict | None:
+        """The row as a dict (None when there is none)."""
+        connection = self._connection()
+        key = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), shape)
+        compiled = self.compiled.get(key) or self._compile(key, connection, args, values)
+        sql, params, slots, names, converters = compiled
+        params = list(params)
+        for index, (name, adapt) in slots.items():
+            params[index] = adapt(values[name])
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        row = list(row)
+        for position, (functions, expression) in converters.items():
+            for function in functions:
+                row[position] = function(row[position], expression, connection)
+        return dict(zip(names, row, strict=True))
+
+    def _compile(self, key: tuple, connection, args: tuple, values: dict) -> tuple:
+        markers = {name: _marker(n, value) for n, (name, value) in enumerate(values.items())}
+        queryset = self.build(*args, **markers)
+        compiler = queryset.query.get_compiler(connection=connection)
+        sql, params = compiler.as_sql()
+        slots = {}
+        for index, param in enumerate(params):
+            for name, marker in markers.items():
+                adapt = _adapter(marker, param, connection)
+                if adapt is not None:
+                    slots[index] = (name, adapt)
+        if {name for name, _adapt in slots.values()} != set(markers):
+            raise RuntimeError(f"a value of {key[-1]!r} is not a parameter of its SQL")
+        names = [*queryset.query.values_select, *queryset.query.annotation_select]
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        converters = compiler.get_converters(fields)
+        if len(self.compiled) >= self.max_shapes:
+            self.compiled.clear()
+        compiled = (sql, tuple(params), slots, names, converters)
+        self.compiled[key] = compiled
+        return compiled
