@@ -7,6 +7,7 @@ class BaseConfig(AppConfig):
     verbose_name = _("サイト共通")
 
     def ready(self) -> None:
+        import base.checks  # noqa: F401  (registers the system checks)
         from base.site_cache import connect_signals
 
         # The cached site settings (base.site_cache) retire when the settings or a Site change.

@@ -124,6 +124,8 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "SECRET_KEY": PROD_SECRET,
         "ALLOWED_HOSTS": "ict.example.jp",
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
+        # The rate limits need a shared, atomic cache (base.checks); check connects to none.
+        "CACHE_URL": "redis://cache.internal:6379/0",
     }
     result = run_python("", env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
