@@ -1,8 +1,12 @@
 """Benchmark a burst of class bookings through the JSON API on gunicorn and PostgreSQL.
 
 Run with ``.venv/bin/python bench/registration_burst.py [--requests 200] [--concurrency 50]
-[--workers 2] [--threads 1] [--warmup 20] [--cache-url locmem://] [--profile]``.
-``--threads 1`` runs gunicorn's sync workers; more threads switch it to gthread.
+[--workers 2] [--threads 1] [--warmup 20] [--cache-url locmem://] [--conn-max-age 60]
+[--profile]``. ``--threads 1`` runs gunicorn's sync workers; more threads switch it to gthread.
+``--conn-max-age`` is the workers' ``conn_max_age`` in ``DATABASE_URL``: 60 seconds by
+default, as README "Production" recommends (each worker thread keeps its PostgreSQL
+connection); ``--conn-max-age 0`` opens a new connection (a new PostgreSQL backend process)
+for every request, as the bench did before.
 
 1. Creates the benchmark database if it is missing (``BENCH_DATABASE_URL``, default
    ``postgres://postgres@127.0.0.1:5432/toshima_ict_bench``; ``--fresh`` drops it first),
@@ -15,8 +19,15 @@ Run with ``.venv/bin/python bench/registration_burst.py [--requests 200] [--conc
 4. Checks the database: confirmed against capacity, seat numbers, waitlist order.
 5. Stops gunicorn and prints one JSON object with the figures, including the SQL statements
    per measured booking (counted in the workers by a gunicorn hook file the bench writes:
-   every statement Django sends, savepoints included, BEGIN/COMMIT not) and the workers' CPU
-   milliseconds per booking (utime + stime from /proc/<pid>/stat, before and after the burst).
+   every statement Django sends, savepoints included, BEGIN/COMMIT not) and the CPU
+   milliseconds per booking (utime + stime from /proc, before and after the burst) of the
+   gunicorn workers, of PostgreSQL (the backends of the bench database, the postmaster and
+   the backends it reaped meanwhile: with ``--conn-max-age 0`` that includes other clients'
+   backends that ended during the burst) and of the load generator itself; the sum gives the
+   ceiling two cores allow, ``cpus × 1000 / total CPU ms`` bookings/s.
+
+The load generator is one thread per client with ``http.client``: a connection per thread,
+kept alive when the server allows it (gthread does; sync workers close it after each answer).
 
 ``--profile`` first books ``--warmup`` times in process (Django's test client, same database)
 under pyinstrument and prints the call tree to stderr: where a worker's time goes.
@@ -27,19 +38,23 @@ It never touches the project database.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -68,6 +83,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--cache-url", default="locmem://", help="CACHE_URL of the workers (redis://...)"
     )
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="workers' conn_max_age in seconds (default 60, production; 0: connect per request)",
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the database")
     parser.add_argument(
         "--profile", action="store_true", help="profile --warmup in-process bookings (stderr)"
@@ -75,8 +96,8 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.requests < 5 or args.concurrency < 1 or args.workers < 1 or args.threads < 1:
         parser.error("--requests must be at least 5; the others at least 1")
-    if args.warmup < 0:
-        parser.error("--warmup must not be negative")
+    if args.warmup < 0 or args.conn_max_age < 0:
+        parser.error("--warmup and --conn-max-age must not be negative")
     return args
 
 
@@ -158,8 +179,8 @@ def worker_pids(master: int) -> list[int]:
     return pids
 
 
-def cpu_seconds(pids: list[int]) -> dict[int, float]:
-    """utime + stime of each process, in seconds."""
+def cpu_seconds(pids: list[int], *, children: bool = False) -> dict[int, float]:
+    """utime + stime of each process, in seconds (``children``: with the reaped children's)."""
     tick = os.sysconf("SC_CLK_TCK")
     result = {}
     for pid in pids:
@@ -167,8 +188,51 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
             fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        result[pid] = (int(fields[11]) + int(fields[12])) / tick
+        ticks = int(fields[11]) + int(fields[12])
+        if children:
+            ticks += int(fields[13]) + int(fields[14])
+        result[pid] = ticks / tick
     return result
+
+
+def postgres_cpu(database: str) -> float:
+    """CPU seconds so far of PostgreSQL for the bench database: its live backends, plus the
+    postmaster with every child it has reaped (backends that ended, ours and others')."""
+    postmaster, backends = None, []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if cmdline.startswith("postgres: ") and f" {database} " in cmdline:
+            backends.append(int(entry.name))
+        elif "/bin/postgres " in cmdline and " -D " in cmdline:
+            postmaster = int(entry.name)
+    total = sum(cpu_seconds(backends).values())
+    if postmaster is not None:
+        total += sum(cpu_seconds([postmaster], children=True).values())
+    return total
+
+
+def cpu_snapshot(pids: list[int], database: str) -> dict:
+    """The CPU seconds of the workers, of PostgreSQL and of this process (the client)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "workers": cpu_seconds(pids),
+        "postgres": postgres_cpu(database),
+        "client": own.ru_utime + own.ru_stime,
+        "machine": machine_busy_seconds(),
+    }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds every process on the machine has used (all cores, /proc/stat)."""
+    fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    ticks = [int(value) for value in fields]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def read_counts(directory: Path) -> dict:
@@ -179,6 +243,14 @@ def read_counts(directory: Path) -> dict:
         totals["queries"] += data["queries"]
         totals["max"] = max(totals["max"], data["max"])
     return totals
+
+
+def with_conn_max_age(url: str, seconds: int) -> str:
+    """``url`` with ``conn_max_age`` set to ``seconds`` (config.env reads it)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query) if k != "conn_max_age"]
+    query.append(("conn_max_age", str(seconds)))
+    return parts._replace(query=urlencode(query)).geturl()
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -280,28 +352,45 @@ def payload(n: int, run: int = 0) -> bytes:
 
 
 def profile_in_process(session, count: int) -> None:
-    """Book ``count`` times through Django's test client under pyinstrument (stderr)."""
+    """Book ``count`` times through Django's test client under pyinstrument (stderr), after
+    one unprofiled booking (the first request imports the URL configuration)."""
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
     url = f"/api/sessions/{session.pk}/bookings"
+    client.post(url, data=payload(0, session.pk), content_type="application/json")
     with profiled(True):
         for n in range(1, count + 1):
             client.post(url, data=payload(n, session.pk), content_type="application/json")
 
 
+_client = threading.local()
+
+
 def post(url: str, data: bytes) -> tuple[int, dict, float]:
-    request = urllib.request.Request(
-        url, data=data, method="POST", headers={"Content-Type": "application/json"}
-    )
+    """POST ``data`` as JSON on this thread's connection (kept alive when the server allows)."""
+    parts = urlsplit(url)
+    headers = {"Content-Type": "application/json", "Content-Length": str(len(data))}
     start = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=120) as response:
+    for attempt in (1, 2):
+        conn = getattr(_client, "conn", None)
+        if conn is None:
+            conn = _client.conn = http.client.HTTPConnection(parts.netloc, timeout=120)
+        try:
+            conn.request("POST", parts.path, body=data, headers=headers)
+            response = conn.getresponse()
             status, text = response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        status, text = exc.code, exc.read()
-    except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
-        return 0, {"error": str(exc)}, (time.perf_counter() - start) * 1000
+            if response.will_close:
+                conn.close()
+            break
+        except (http.client.HTTPException, OSError) as exc:
+            conn.close()
+            _client.conn = None
+            # A kept-alive connection the server closed meanwhile: once more on a new one.
+            if attempt == 2 or not isinstance(
+                exc, (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError)
+            ):
+                return 0, {"error": str(exc)}, (time.perf_counter() - start) * 1000
     elapsed = (time.perf_counter() - start) * 1000
     try:
         body = json.loads(text)
@@ -338,7 +427,7 @@ def main() -> None:
     args = parse_args()
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL)
     database = ensure_database(database_url, fresh=args.fresh)
-    env = server_env(database_url, args.cache_url)
+    env = server_env(with_conn_max_age(database_url, args.conn_max_age), args.cache_url)
     setup_django(env)
     from django.core.management import call_command
     from django.db import connection
@@ -367,17 +456,27 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=max(1, min(args.concurrency, args.warmup))) as pool:
             list(pool.map(lambda data: post(warm_url, data), warm))
         pids = worker_pids(process.pid)
-        cpu_before = cpu_seconds(pids)
+        cpu_before = cpu_snapshot(pids, database)
         bodies = [payload(n, session.pk) for n in range(1, args.requests + 1)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             answers = list(pool.map(lambda data: post(url, data), bodies))
         wall = time.perf_counter() - started
-        cpu_after = cpu_seconds(pids)
+        cpu_after = cpu_snapshot(pids, database)
     finally:
         stop(process)
     counted = read_counts(counts_dir)
-    worker_cpu = sum(cpu_after.get(pid, 0) - cpu_before.get(pid, 0) for pid in cpu_before)
+    workers_before, workers_after = cpu_before["workers"], cpu_after["workers"]
+    worker_cpu = sum(workers_after.get(pid, 0) - workers_before.get(pid, 0) for pid in pids)
+    per_booking = {
+        "workers": worker_cpu,
+        "postgres": cpu_after["postgres"] - cpu_before["postgres"],
+        "client": cpu_after["client"] - cpu_before["client"],
+    }
+    per_booking = {name: seconds * 1000 / len(answers) for name, seconds in per_booking.items()}
+    total_cpu_ms = sum(per_booking.values())
+    machine_ms = (cpu_after["machine"] - cpu_before["machine"]) * 1000 / len(answers)
+    cpus = os.cpu_count() or 1
 
     checked = check_database(session, answers)
     statuses = Counter(status for status, _body, _ms in answers)
@@ -415,8 +514,23 @@ def main() -> None:
         else None,
         "queries_per_booking_max": counted["max"] if counted["requests"] else None,
         "requests_counted": counted["requests"],
-        "worker_cpu_ms_per_booking": round(worker_cpu * 1000 / len(answers), 2),
+        "conn_max_age": args.conn_max_age,
+        "client": "http.client, one thread per client",
+        "worker_cpu_ms_per_booking": round(per_booking["workers"], 2),
+        # CPU ms per booking of each party on the same cores, and what they allow together.
+        "cpu_ms_per_booking": {name: round(ms, 2) for name, ms in per_booking.items()},
+        "client_cpu_share": round(per_booking["client"] / total_cpu_ms, 3)
+        if total_cpu_ms
+        else None,
+        "cpu_ceiling_bookings_per_second": round(cpus * 1000 / total_cpu_ms, 1)
+        if total_cpu_ms
+        else None,
+        # Everything the machine ran meanwhile (other processes too): how busy it was.
+        "machine_cpu_ms_per_booking": round(machine_ms, 2),
+        "machine_cpu_busy": round(machine_ms * len(answers) / 1000 / wall / cpus, 2),
     }
+    if result["errors"]:
+        sys.stderr.write(log.read_text(errors="replace")[-4000:])
     shutil.rmtree(scratch, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
 
