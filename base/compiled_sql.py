@@ -1,7 +1,8 @@
-"""One-row reads whose SQL is compiled once per process, then run with new values.
+"""Reads whose SQL is compiled once per process, then run with new values.
 
 Django builds and compiles a queryset on every call. For reads made of many subqueries (a
-booking's seat counts, a learner's training statuses) that was more CPU than running the SQL.
+booking's seat counts, a learner's training statuses, the training report's grouped counts)
+that was more CPU than running the SQL.
 Their SQL differs between calls only in a few parameter values, so the queryset is built once
 per *shape* (everything else it is made of) with marker values, compiled, and each run puts its
 values where the markers were. The queryset-building function stays the one definition of the
@@ -42,7 +43,8 @@ def _adapter(marker: Any, param: Any, connection) -> Callable[[Any], Any] | None
 
 
 class CompiledRead:
-    """``build(*args, **values)`` → a one-row ``.values()`` queryset; ``run`` executes it.
+    """``build(*args, **values)`` → a ``.values()`` queryset; ``run`` executes it for its one
+    row, ``rows`` for all of them.
 
     ``shape`` (hashable) must identify everything the SQL is made of besides ``values``: the
     database, vendor and current time zone are added to it. ``for_write``: read on the
@@ -70,6 +72,14 @@ class CompiledRead:
 
     def run(self, shape: Hashable, *args: Any, **values: Any) -> dict | None:
         """The row as a dict (None when there is none)."""
+        rows = self._execute(shape, args, values, many=False)
+        return rows[0] if rows else None
+
+    def rows(self, shape: Hashable, *args: Any, **values: Any) -> list[dict]:
+        """Every row, as dicts (for a read of several rows, e.g. grouped counts)."""
+        return self._execute(shape, args, values, many=True)
+
+    def _execute(self, shape: Hashable, args: tuple, values: dict, *, many: bool) -> list[dict]:
         connection = self._connection()
         key = (connection.alias, connection.vendor, timezone.get_current_timezone_name(), shape)
         compiled = self.compiled.get(key) or self._compile(key, connection, args, values)
@@ -79,14 +89,18 @@ class CompiledRead:
             params[index] = adapt(values[name])
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        row = list(row)
-        for position, (functions, expression) in converters.items():
-            for function in functions:
-                row[position] = function(row[position], expression, connection)
-        return dict(zip(names, row, strict=True))
+            fetched = cursor.fetchall() if many else [cursor.fetchone()]
+        result = []
+        for row in fetched:
+            if row is None:
+                continue
+            if converters:
+                row = list(row)
+                for position, (functions, expression) in converters.items():
+                    for function in functions:
+                        row[position] = function(row[position], expression, connection)
+            result.append(dict(zip(names, row, strict=True)))
+        return result
 
     def _compile(self, key: tuple, connection, args: tuple, values: dict) -> tuple:
         markers = {name: _marker(n, value) for n, (name, value) in enumerate(values.items())}
