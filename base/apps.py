@@ -8,6 +8,7 @@ class BaseConfig(AppConfig):
 
     def ready(self) -> None:
         import base.checks  # noqa: F401  (registers the system checks)
+        from base import retention  # noqa: F401  (registers the audit trail's purge)
         from base.site_cache import connect_signals
 
         # The cached site settings (base.site_cache) retire when the settings or a Site change.

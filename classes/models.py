@@ -372,6 +372,8 @@ class Registration(models.Model):
     # A keyed hash of the client address of a web or API booking (never the address itself),
     # so counter staff can see bursts from one address (classes.abuse); empty for staff.
     client_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # When the retention purge (classes.retention) removed name, kana, number and e-mail.
+    anonymised_at = models.DateTimeField(_("個人情報の消去日時"), null=True, blank=True)
 
     # Bookings are not content: keep them out of Wagtail's reference index, whose writes
     # would otherwise run inside the seat lock.

@@ -29,13 +29,13 @@ from django.db import (
 )
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from base.audit import log_action
 from base.compiled_sql import CompiledRead
 from classes.availability import CLOSED_REASONS, availability, bookability, seat_capacity
 from classes.availability import booking_target as booking_target
+from classes.keys import person_key_hash, phone_lock_hash
 from classes.listing_cache import invalidate_class_lists
 from classes.models import (
     Attendance,
@@ -152,7 +152,8 @@ def normalise_name(raw: str) -> str:
 
 
 def make_person_key(name: str, phone_digits: str) -> str:
-    return f"{phone_digits}|{normalise_name(name)}"
+    """The person's key: a keyed hash of number and normalised name (``classes.keys``)."""
+    return person_key_hash(f"{phone_digits}|{normalise_name(name)}")
 
 
 def generate_reference() -> str:
@@ -441,7 +442,7 @@ def _lock_phone(digits: str) -> None:
     (``INSERT ... ON CONFLICT DO UPDATE``) creates the row or locks the existing one, as an
     update does, where a get-or-create and a ``SELECT ... FOR UPDATE`` took four statements.
     """
-    phone_hash = salted_hmac("classes.phone-booking-lock", digits).hexdigest()
+    phone_hash = phone_lock_hash(digits)
     PhoneBookingLock.objects.bulk_create(
         [PhoneBookingLock(phone_hash=phone_hash)],
         update_conflicts=True,

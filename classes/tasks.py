@@ -28,3 +28,11 @@ def send_day_before_reminders(day_iso: str | None = None) -> dict:
     from classes.notifications import send_day_before_reminders as send
 
     return send(date.fromisoformat(day_iso) if day_iso else None)
+
+
+@task()
+def purge_personal_data() -> dict:
+    """Anonymise personal detail past its retention (``manage.py purge_personal_data``)."""
+    from base.retention import purge_personal_data as purge
+
+    return purge()

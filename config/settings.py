@@ -354,6 +354,15 @@ CLASSES_MAIL_RETRY_MINUTES = env_int("CLASSES_MAIL_RETRY_MINUTES", 10)
 # Check-in and attendance are accepted on the session's day only: from this many minutes
 # before the start until the end of that day (classes.services.check_attendance_window).
 CLASSES_CHECKIN_OPENS_MINUTES = env_int("CLASSES_CHECKIN_OPENS_MINUTES", 60)
+# Retention (docs/operations.md "Retention"; manage.py purge_personal_data, daily): days after
+# a booking's class ended, an audit entry, a sent mail's record, an xAPI statement was written.
+RESIDENT_DATA_RETENTION_DAYS = env_int("RESIDENT_DATA_RETENTION_DAYS", 365)
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 3 * 365)
+NOTIFICATION_RETENTION_DAYS = env_int("NOTIFICATION_RETENTION_DAYS", 90)
+XAPI_STATEMENT_RETENTION_DAYS = env_int("XAPI_STATEMENT_RETENTION_DAYS", 365)
+RETENTION_BATCH_SIZE = env_int("RETENTION_BATCH_SIZE", 500)
+# Key of the bookings' person key (classes.keys); SECRET_KEY when empty. Never change it.
+PERSON_KEY_SECRET = env_str("PERSON_KEY_SECRET")
 # xAPI statements per learner, and look-ups of the public certificate page per client IP.
 XAPI_RATE_LIMIT = env_str("XAPI_RATE_LIMIT", "120/m")
 CERTIFICATE_VERIFY_RATE_LIMIT = env_str("CERTIFICATE_VERIFY_RATE_LIMIT", "30/10m")

@@ -7,7 +7,7 @@ class LearningConfig(AppConfig):
     verbose_name = _("学習")
 
     def ready(self) -> None:
-        from learning import activities, audit_labels  # noqa: F401  (audit labels)
+        from learning import activities, audit_labels, retention  # noqa: F401  (labels, purge)
         from learning.h5p import storage  # noqa: F401  (connects the clean-up on delete)
 
         activities.connect()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
@@ -53,3 +54,14 @@ def field_anchor(field: BoundField) -> str:
     if field.use_fieldset:
         return f"{field.auto_id}_0"
     return field.id_for_label or field.auto_id
+
+
+@register.simple_tag
+def retention_days(name: str) -> int:
+    """A retention period from settings, for the privacy notice: ``{% retention_days "X" %}``.
+
+    Only the ``*_RETENTION_DAYS`` settings (``base.retention``) can be read this way.
+    """
+    if not name.endswith("_RETENTION_DAYS"):
+        raise template.TemplateSyntaxError(f"{name} is not a retention setting")
+    return int(getattr(settings, name))
