@@ -10,11 +10,15 @@ class AccountsConfig(AppConfig):
     verbose_name = _("アカウント")
 
     def ready(self) -> None:
+        from django.core import checks
+
         from accounts import audit_labels  # noqa: F401  (registers the audit labels)
+        from accounts.checks import check_mfa_encryption_keys
         from accounts.permissions import sync_role_groups
 
         # Run after every app's migrations, so the permissions of apps migrated later exist.
         post_migrate.connect(sync_role_groups, dispatch_uid="accounts.sync_role_groups")
+        checks.register(check_mfa_encryption_keys, checks.Tags.security)
 
 
 class UsersAppConfig(WagtailUsersAppConfig):

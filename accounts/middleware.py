@@ -19,12 +19,24 @@ from accounts.roles import roles_of
 ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/text-size/", "/healthz")
 
 
+# Set in the session by a single sign-on through the ward's identity provider (accounts.sso),
+# whose own second factor then stands for ours (the design: "MFA for every role, except with
+# SSO"). Only server code writes the session, so a client cannot set it.
+SSO_SECOND_FACTOR_SESSION_KEY = "accounts.sso_second_factor"
+
+
+def mark_second_factor_by_sso(request: HttpRequest) -> None:
+    """Record that this session's sign-in passed the identity provider's second factor."""
+    request.session[SSO_SECOND_FACTOR_SESSION_KEY] = True
+
+
 def mfa_required(user) -> bool:
     required = set(settings.MFA_REQUIRED_ROLES)
     return bool(required & {str(role) for role in roles_of(user)})
 
 
 def mfa_missing(user) -> bool:
+    """Whether the user's role asks for a second factor they have not set up (any session)."""
     return mfa_required(user) and not is_mfa_enabled(user, ["totp", "webauthn"])
 
 
@@ -39,6 +51,7 @@ class MFARequiredMiddleware:
             user is not None
             and user.is_authenticated
             and not request.path.startswith(self.exempt_prefixes)
+            and not request.session.get(SSO_SECOND_FACTOR_SESSION_KEY)
             and mfa_missing(user)
         ):
             message = _("この役割では二段階認証が必要です。先に認証アプリを設定してください。")

@@ -194,9 +194,17 @@ MFA_PASSKEY_LOGIN_ENABLED = False
 # WebAuthn needs HTTPS; browsers treat http://localhost as secure, allauth needs telling.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 # Roles (accounts.roles.Role values) that must set up a second factor before they reach any
-# page but the MFA set-up (README, "Roles and access"). To ask it of every employee as well,
-# add "staff" (the environment variable of the same name does it without a code change).
-MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["trainer", "counter", "admin"])
+# page but the MFA set-up (README, "Roles and access"): every role, 職員 included, as the
+# design asks. A sign-in whose second factor was the identity provider's is exempt
+# (accounts.middleware.SSO_SECOND_FACTOR_SESSION_KEY).
+MFA_REQUIRED_ROLES = env_list("MFA_REQUIRED_ROLES", ["staff", "trainer", "counter", "admin"])
+# TOTP secrets and recovery-code seeds are stored encrypted (accounts.mfa_secrets): Fernet keys,
+# comma-separated; the first encrypts, all decrypt (rotation: docs/operations.md). Required
+# when DEBUG is off; with DEBUG on a key derived from SECRET_KEY stands in.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS", [])
+# Staff API tokens (accounts.tokens) expire this many days after issue at the latest.
+API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 180)
 
 # --- Internationalisation ---------------------------------------------------------------
 

@@ -88,11 +88,14 @@ def temporary_media_root(settings, tmp_path_factory):
 def make_user(db) -> Callable[..., User]:
     """Create a user with an optional role; ``mfa=True`` gives them a TOTP authenticator.
 
-    The TOTP secret is kept on ``user.totp_secret`` so a test can compute a code.
+    By default (``mfa=None``) a user gets one when their role requires it
+    (``MFA_REQUIRED_ROLES``: every role in production), as a real account must have before it
+    reaches any page; a test of the set-up path passes ``mfa=False``. The TOTP secret is kept
+    on ``user.totp_secret`` so a test can compute a code.
     """
     counter = iter(range(1, 10_000))
 
-    def _make(role: Role | str | None = None, *, mfa: bool = False, **fields) -> User:
+    def _make(role: Role | str | None = None, *, mfa: bool | None = None, **fields) -> User:
         n = next(counter)
         email = fields.pop("email", f"user{n}-{role or 'resident'}@example.jp")
         user = User.objects.create_user(
@@ -106,6 +109,8 @@ def make_user(db) -> Callable[..., User]:
         if role is not None:
             user.groups.add(Group.objects.get(name=GROUP_NAMES[Role(role)]))
         user.totp_secret = None
+        if mfa is None:
+            mfa = role is not None and str(Role(role)) in settings.MFA_REQUIRED_ROLES
         if mfa:
             user.totp_secret = generate_totp_secret()
             TOTP.activate(user, user.totp_secret)
@@ -116,11 +121,11 @@ def make_user(db) -> Callable[..., User]:
 
 @pytest.fixture
 def visitor_users(make_user) -> dict[str, User | None]:
-    """One user per visitor kind; staff-page roles have MFA set up, as they must."""
+    """One user per visitor kind; every role has MFA set up, as it must."""
     return {
         "anonymous": None,
         "resident": make_user(None),
-        "staff": make_user(Role.STAFF),
+        "staff": make_user(Role.STAFF, mfa=True),
         "trainer": make_user(Role.TRAINER, mfa=True),
         "counter": make_user(Role.COUNTER, mfa=True),
         "admin": make_user(Role.ADMIN, mfa=True),

@@ -19,3 +19,5 @@ os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # The live server answers at localhost: with the development split (on when DEBUG is on) that
 # name would be the H5P content host. Tests that need a content origin set one themselves.
 os.environ.setdefault("H5P_DEV_CONTENT_ORIGIN", "0")
+# Second-factor secrets are encrypted (accounts.mfa_secrets); a fixed key for the tests only.
+os.environ.setdefault("MFA_ENCRYPTION_KEYS", "Yw0Rf4tMVZb5BNzqg0TBZwLq2Yr5xGYp5LGMqvRlhWE=")

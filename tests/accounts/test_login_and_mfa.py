@@ -1,4 +1,4 @@
-"""Login through allauth, and the MFA rule for the trainer, counter and admin roles."""
+"""Login through allauth, and the MFA rule for every role (職員 included by default)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.cache import cache
 
+from accounts.middleware import SSO_SECOND_FACTOR_SESSION_KEY
 from accounts.roles import Role
+from tests.config.test_settings import run_python
 from tests.conftest import TEST_PASSWORD
 
 STAFF_PAGE = "/staff/"
-MFA_ROLES = [Role.TRAINER, Role.COUNTER, Role.ADMIN]
+MFA_ROLES = [Role.STAFF, Role.TRAINER, Role.COUNTER, Role.ADMIN]
 
 
 @pytest.fixture(autouse=True)
@@ -36,7 +38,7 @@ def login(client, user, password=TEST_PASSWORD):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", MFA_ROLES)
 def test_role_without_mfa_is_sent_to_set_it_up_and_cannot_see_staff_pages(client, make_user, role):
-    user = make_user(role)
+    user = make_user(role, mfa=False)
     response = login(client, user)
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(user.pk)
@@ -53,7 +55,7 @@ def test_role_without_mfa_is_sent_to_set_it_up_and_cannot_see_staff_pages(client
 
 @pytest.mark.django_db
 def test_trainer_sets_up_totp_and_then_reaches_staff_pages(client, make_user):
-    user = make_user(Role.TRAINER)
+    user = make_user(Role.TRAINER, mfa=False)
     login(client, user)
     assert client.get(STAFF_PAGE).status_code == 302
 
@@ -71,7 +73,7 @@ def test_trainer_sets_up_totp_and_then_reaches_staff_pages(client, make_user):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", MFA_ROLES)
-def test_role_with_mfa_logs_in_with_a_code_and_reaches_staff_pages(client, make_user, role):
+def test_role_with_mfa_logs_in_with_a_code_and_reaches_its_pages(client, make_user, role):
     user = make_user(role, mfa=True)
     response = login(client, user)
     assert response.status_code == 302
@@ -83,7 +85,8 @@ def test_role_with_mfa_logs_in_with_a_code_and_reaches_staff_pages(client, make_
     response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(user.totp_secret)})
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(user.pk)
-    assert client.get(STAFF_PAGE).status_code == 200
+    assert client.get("/").status_code == 200
+    assert client.get(STAFF_PAGE).status_code == (403 if role == Role.STAFF else 200)
     admin_status = client.get("/admin/").status_code
     assert admin_status == (200 if role == Role.ADMIN else 403)
 
@@ -98,9 +101,8 @@ def test_wrong_totp_code_does_not_log_in(client, make_user):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.STAFF, None])
-def test_staff_and_residents_log_in_without_mfa_but_see_no_staff_pages(client, make_user, role):
-    user = make_user(role)
+def test_residents_log_in_without_mfa_but_see_no_staff_pages(client, make_user):
+    user = make_user(None)
     response = login(client, user)
     assert response.status_code == 302
     assert client.session.get("_auth_user_id") == str(user.pk)
@@ -110,12 +112,35 @@ def test_staff_and_residents_log_in_without_mfa_but_see_no_staff_pages(client, m
 
 @pytest.mark.django_db
 def test_mfa_required_roles_is_a_setting(client, make_user, settings):
-    settings.MFA_REQUIRED_ROLES = ["staff", "trainer", "counter", "admin"]
-    user = make_user(Role.STAFF)
+    settings.MFA_REQUIRED_ROLES = ["trainer", "counter", "admin"]
+    user = make_user(Role.STAFF, mfa=False)
     login(client, user)
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/2fa/"
+    assert client.session.get("_auth_user_id") == str(user.pk)
+    assert client.get("/").status_code == 200
+    assert client.get(STAFF_PAGE).status_code == 403
+
+
+def test_every_role_needs_a_second_factor_by_default():
+    """The default when MFA_REQUIRED_ROLES is not in the environment (config/settings.py)."""
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(','.join(sorted(settings.MFA_REQUIRED_ROLES)))"
+    )
+    result = run_python(code, {"DEBUG": "0", "SECRET_KEY": "x" * 50})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [",".join(sorted(str(role) for role in Role))]
+
+
+@pytest.mark.django_db
+def test_a_sign_in_whose_second_factor_was_the_identity_providers_is_not_held_up(client, make_user):
+    user = make_user(Role.STAFF, mfa=False)
+    client.force_login(user)
+    assert client.get("/")["Location"] == "/accounts/2fa/"
+
+    session = client.session
+    session[SSO_SECOND_FACTOR_SESSION_KEY] = True
+    session.save()
+    assert client.get("/").status_code == 200
 
 
 @pytest.mark.django_db
