@@ -11,6 +11,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +30,7 @@ from django.views.generic import FormView, TemplateView
 
 from accounts.roles import Role, has_role
 from accounts.views import StaffPageMixin
+from base import private_search
 from base.audit import log_action, query_fingerprint
 from classes import abuse
 from classes.availability import bookability, series_sessions, sessions_of
@@ -299,14 +301,31 @@ class ProxyBookingView(CounterPageMixin, FormView):
 
 
 class BookingSearchView(CounterPageMixin, TemplateView):
+    """申込を探す: the name or number is POSTed and kept in the session (``base.private_search``);
+    the results are shown at ``?search=<id>``, so no name or number reaches a URL or a log."""
+
     template_name = "classes/staff/search.html"
 
-    def get_context_data(self, **kwargs):
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        form = BookingSearchForm(request.POST)
+        if not form.is_valid() or not form.cleaned_data["q"].strip():
+            return self.render_to_response(self.get_context_data(form=form))
+        search_id = private_search.remember(request, form.cleaned_data["q"])
+        url = f"{reverse('classes_staff:search')}?{urlencode({'search': search_id})}"
+        return HttpResponseRedirect(url, status=303)
+
+    def get_context_data(self, form: BookingSearchForm | None = None, **kwargs):
         context = super().get_context_data(**kwargs)
-        form = BookingSearchForm(self.request.GET or None)
         results = None
-        if form.is_bound and form.is_valid() and form.cleaned_data["q"].strip():
-            query = form.cleaned_data["q"]
+        search_id = self.request.GET.get("search", "")
+        query = private_search.recall(self.request, search_id) if search_id else None
+        if search_id and query is None:
+            messages.info(
+                self.request, _("検索の有効期限が切れました。もう一度入力して探してください。")
+            )
+        if form is None:
+            form = BookingSearchForm(initial={"q": query or ""})
+        if query is not None:
             results = list(search_registrations(query)[: SEARCH_LIMIT + 1])
             context["truncated"] = len(results) > SEARCH_LIMIT
             results = results[:SEARCH_LIMIT]

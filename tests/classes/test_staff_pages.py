@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -137,10 +139,20 @@ def three_bookings():
     return regs
 
 
+def _post_search(client: Client, query: str):
+    """POST a search as the form does and follow the redirect to ``?search=<id>``; the query
+    is never in a URL (neither the Location nor any page asked for)."""
+    response = client.post(reverse("classes_staff:search"), {"q": query})
+    assert response.status_code == 303
+    location = response["Location"]
+    assert re.fullmatch(re.escape(reverse("classes_staff:search")) + r"\?search=[\w-]+", location)
+    page = client.get(location)
+    assert page.status_code == 200
+    return page
+
+
 def _search(client: Client, query: str) -> list[str]:
-    response = client.get(reverse("classes_staff:search"), {"q": query})
-    assert response.status_code == 200
-    return [r.reference for r in response.context["results"]]
+    return [r.reference for r in _post_search(client, query).context["results"]]
 
 
 def test_search_by_reference_name_kana_and_phone(counter_client, three_bookings):
@@ -166,7 +178,7 @@ def test_search_by_reference_name_kana_and_phone(counter_client, three_bookings)
 
 
 def test_search_results_show_status_session_and_channel(counter_client, three_bookings):
-    response = counter_client.get(reverse("classes_staff:search"), {"q": "巣鴨"})
+    response = _post_search(counter_client, "巣鴨")
     html = response.content.decode()
     assert "予約確定" in html
     assert "電話" in html
@@ -175,7 +187,7 @@ def test_search_results_show_status_session_and_channel(counter_client, three_bo
 
 
 def test_searching_and_viewing_personal_data_is_audited(counter, counter_client, three_bookings):
-    counter_client.get(reverse("classes_staff:search"), {"q": "豊島"})
+    _post_search(counter_client, "豊島")
     entry = AuditEntry.objects.get(action="classes.booking.searched")
     assert entry.user == counter
     # What was searched for is kept as a keyed fingerprint, not as the name typed.
@@ -188,9 +200,67 @@ def test_searching_and_viewing_personal_data_is_audited(counter, counter_client,
 
 
 def test_empty_search_lists_nothing_and_logs_nothing(counter_client, three_bookings):
-    response = counter_client.get(reverse("classes_staff:search"), {"q": "  "})
+    response = counter_client.post(reverse("classes_staff:search"), {"q": "  "})
+    assert response.status_code == 200
     assert response.context["results"] is None
     assert not AuditEntry.objects.exists()
+
+
+def test_search_results_survive_a_reload_and_carry_no_query_in_any_url(
+    counter_client, three_bookings
+):
+    hanako = three_bookings[0]
+    response = counter_client.post(
+        reverse("classes_staff:search"), {"q": "０３－３９８１－１１１１"}, follow=True
+    )
+    urls = [url for url, _status in response.redirect_chain] + [response.request["PATH_INFO"]]
+    for url in urls:
+        assert "3981" not in url and "%" not in url
+    assert [r.reference for r in response.context["results"]] == [hanako.reference]
+    again = counter_client.get(response.redirect_chain[-1][0])
+    assert [r.reference for r in again.context["results"]] == [hanako.reference]
+    html = again.content.decode()
+    # The page links nowhere with the query, and its form POSTs.
+    assert "?q=" not in html and 'method="post"' in html
+
+
+def test_a_search_id_is_private_to_the_session_that_made_it(
+    make_user, counter_client, three_bookings
+):
+    location = _post_search(counter_client, "豊島").request["QUERY_STRING"]
+    other = sign_in(Client(), make_user(Role.COUNTER, mfa=True))
+    response = other.get(reverse("classes_staff:search") + "?" + location)
+    assert response.status_code == 200
+    assert response.context["results"] is None
+    assert "有効期限" in response.content.decode()
+
+
+def test_a_search_in_the_url_is_not_run(counter_client, three_bookings):
+    response = counter_client.get(reverse("classes_staff:search"), {"q": "豊島"})
+    assert response.status_code == 200
+    assert response.context["results"] is None
+    assert not AuditEntry.objects.filter(action="classes.booking.searched").exists()
+
+
+def test_searching_needs_the_csrf_token(counter, three_bookings):
+    client = sign_in(Client(enforce_csrf_checks=True), counter)
+    response = client.post(reverse("classes_staff:search"), {"q": "豊島"})
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("role", [None, Role.STAFF, Role.TRAINER])
+def test_searching_is_closed_to_other_roles(make_user, role):
+    client = sign_in(Client(), make_user(role, mfa=role is not None))
+    response = client.post(reverse("classes_staff:search"), {"q": "豊島"})
+    assert response.status_code == 403
+    assert not AuditEntry.objects.filter(action="classes.booking.searched").exists()
+
+
+def test_the_dashboard_search_form_posts(counter_client):
+    html = counter_client.get(reverse("classes_staff:dashboard")).content.decode()
+    form = html[html.index('action="' + reverse("classes_staff:search")) :]
+    form = form[: form.index("</form>")]
+    assert 'method="post"' in form and "csrfmiddlewaretoken" in form
 
 
 def test_unknown_reference_is_404(counter_client):
@@ -393,3 +463,19 @@ def test_booking_detail_of_a_whole_series_lists_its_dates_in_order_and_marks_a_c
     assert "中止" not in lines[0] and "中止" in lines[1] and "中止" not in lines[2]
     assert sessions_of(registration) == [first, later]
     assert sessions_of(registration, with_cancelled=True) == [first, dropped, later]
+
+
+def test_the_admin_booking_list_searches_by_reference_only(make_user, three_bookings):
+    """Wagtail's listing search is a GET (?q=): names and numbers must not be typed there."""
+    hanako = three_bookings[0]
+    client = sign_in(Client(), make_user(Role.ADMIN, mfa=True))
+    url = reverse("wagtailsnippets_classes_registration:list")
+
+    def found(query: str) -> int:
+        response = client.get(url, {"q": query})
+        assert response.status_code == 200
+        return response.context["items_count"]
+
+    assert found(hanako.reference) == 1
+    assert found("豊島") == 0
+    assert found("3981") == 0
