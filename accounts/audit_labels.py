@@ -8,5 +8,8 @@ register_actions(
     {
         "accounts.roster.imported": _("職員名簿を取り込み"),
         "accounts.user.deactivated": _("名簿にない職員を無効化"),
+        "accounts.api_token.revoked": _("APIトークンを無効化"),
+        "accounts.sso.linked": _("庁内ディレクトリのアカウントを職員に関連付け"),
+        "accounts.sso.refused": _("名簿にない人の庁内ディレクトリでのログインを拒否"),
     }
 )

@@ -69,6 +69,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    # Staff sign-in with the ward's directory (accounts/sso.py, docs/operations.md "Single sign-on")
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     # Background tasks
     "django_tasks",
     "django_tasks_db",
@@ -205,6 +208,39 @@ MFA_ADAPTER = "accounts.adapters.MFAAdapter"
 MFA_ENCRYPTION_KEYS = env_list("MFA_ENCRYPTION_KEYS", [])
 # Staff API tokens (accounts.tokens) expire this many days after issue at the latest.
 API_TOKEN_MAX_AGE_DAYS = env_int("API_TOKEN_MAX_AGE_DAYS", 180)
+
+# Staff sign-in with the ward's directory over OpenID Connect (accounts/sso.py): on when
+# SSO_OIDC_SERVER_URL (the issuer, whose /.well-known/openid-configuration is read) and the
+# client are set. Only people already in the roster sign in (matched by employee number, then
+# e-mail); nobody is created, no local password is needed, and the identity provider's
+# second factor stands for ours.
+SSO_OIDC_SERVER_URL = env_str("SSO_OIDC_SERVER_URL")
+SSO_OIDC_CLIENT_ID = env_str("SSO_OIDC_CLIENT_ID")
+SSO_OIDC_CLIENT_SECRET = env_str("SSO_OIDC_CLIENT_SECRET")
+SSO_OIDC_NAME = env_str("SSO_OIDC_NAME", "庁内ディレクトリ")
+# The claim carrying the employee number (職員番号), as the roster import stores it.
+SSO_EMPLOYEE_NUMBER_CLAIM = env_str("SSO_EMPLOYEE_NUMBER_CLAIM", "employee_number")
+SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffSSOAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": (
+            [
+                {
+                    "provider_id": "ward",
+                    "name": SSO_OIDC_NAME,
+                    "client_id": SSO_OIDC_CLIENT_ID,
+                    "secret": SSO_OIDC_CLIENT_SECRET,
+                    "settings": {"server_url": SSO_OIDC_SERVER_URL},
+                }
+            ]
+            if SSO_OIDC_SERVER_URL and SSO_OIDC_CLIENT_ID
+            else []
+        ),
+    }
+}
 
 # --- Internationalisation ---------------------------------------------------------------
 
