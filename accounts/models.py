@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
@@ -204,11 +206,20 @@ class User(AbstractUser):
         return f"{self.last_name_kana} {self.first_name_kana}".strip()
 
 
+def default_token_expiry():
+    """A new token's expiry: ``API_TOKEN_MAX_AGE_DAYS`` from now (named in migrations)."""
+    from django.conf import settings
+
+    return timezone.now() + timedelta(days=settings.API_TOKEN_MAX_AGE_DAYS)
+
+
 class ApiToken(models.Model):
     """A secret that lets a staff member's app call the JSON API (``Authorization: Bearer``).
 
     Only the SHA-256 of the secret is stored; the secret itself is shown once, when issued
-    (``accounts.tokens.issue_token``, ``manage.py create_api_token``).
+    (``accounts.tokens.issue_token``, ``manage.py create_api_token``). Every token expires
+    (``API_TOKEN_MAX_AGE_DAYS`` at the latest); an admin can revoke it in the Wagtail admin
+    (APIトークン), which clears ``is_active`` and records ``revoked_at``.
     """
 
     # Wagtail's own APIToken already uses the reverse name ``api_tokens``.
@@ -225,8 +236,9 @@ class ApiToken(models.Model):
     )
     created_at = models.DateTimeField(_("発行日時"), auto_now_add=True)
     last_used_at = models.DateTimeField(_("最終利用日時"), null=True, blank=True)
-    expires_at = models.DateTimeField(_("有効期限"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("有効期限"), default=default_token_expiry)
     is_active = models.BooleanField(_("有効"), default=True)
+    revoked_at = models.DateTimeField(_("無効化日時"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -235,3 +247,10 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    def is_usable(self, now: datetime | None = None) -> bool:
+        """Neither revoked nor expired (the owner's own state is checked on use)."""
+        return self.is_active and not self.is_expired(now)

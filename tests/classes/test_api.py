@@ -7,6 +7,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -544,16 +545,23 @@ def test_session_cookie_is_not_accepted_for_check_in(trainer_session):
     assert not Attendance.objects.exists()
 
 
-def test_token_clients_are_not_held_up_by_the_mfa_rule(client, make_user):
-    """MFA is enforced on sessions; a token (issued by an admin) carries no session."""
+def test_tokens_are_refused_while_the_owners_second_factor_is_missing(client, make_user):
+    """A token is no way around the MFA rule: 403 with a message, and nothing recorded."""
     trainer = make_user(Role.TRAINER, mfa=False)
     session = make_session(starts_at=timezone.now() + timedelta(minutes=5))
     session.trainers.add(trainer)
     registration = allocate_seat(session, booking(1), channel="web")
+    token = issue_token(trainer, "t")
 
-    response = check_in(client, registration.reference, session.pk, issue_token(trainer, "t"))
+    response = check_in(client, registration.reference, session.pk, token)
 
-    assert response.status_code == 200
+    assert response.status_code == 403
+    assert "二段階認証が必要" in response.json()["detail"]
+    assert "second factor" in response.json()["detail"]
+    assert not Attendance.objects.exists()
+
+    TOTP.activate(trainer, generate_totp_secret())
+    assert check_in(client, registration.reference, session.pk, token).status_code == 200
 
 
 def test_check_in_refuses_waitlisted_unknown_and_wrong_session(client, trainer_session):

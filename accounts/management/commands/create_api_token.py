@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from accounts.middleware import mfa_missing
 from accounts.models import User
 from accounts.roles import STAFF_PAGE_ROLES, roles_of
 from accounts.tokens import issue_token
@@ -33,7 +35,10 @@ class Command(BaseCommand):
             "--days",
             type=int,
             default=None,
-            help="有効日数（省略すると無期限） / days until it expires (default: never)",
+            help=(
+                "有効日数（省略すると API_TOKEN_MAX_AGE_DAYS、既定180日） / days until it "
+                "expires (default and most: API_TOKEN_MAX_AGE_DAYS, 180 unless set)"
+            ),
         )
 
     def handle(self, *args, **options) -> None:
@@ -57,9 +62,17 @@ class Command(BaseCommand):
             )
         expires_at = None
         if options["days"] is not None:
-            if options["days"] < 1:
-                raise CommandError("--days は1以上で指定してください。 / --days must be 1 or more.")
+            longest = settings.API_TOKEN_MAX_AGE_DAYS
+            if not 1 <= options["days"] <= longest:
+                raise CommandError(
+                    f"--days は1〜{longest}で指定してください。 / --days must be 1 to {longest}."
+                )
             expires_at = timezone.now() + timedelta(days=options["days"])
+        if mfa_missing(user):
+            self.stderr.write(
+                f"注意：{email} は二段階認証を設定するまでこのトークンを使えません。 / "
+                f"Note: {email} cannot use this token until they set up a second factor."
+            )
         secret = issue_token(user, name, expires_at=expires_at)
         self.stderr.write(
             f"{email} の API トークン「{name}」を発行しました。この一度しか表示されません。 / "
