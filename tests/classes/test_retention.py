@@ -213,7 +213,9 @@ def test_the_retention_setting_is_respected(old_and_new, settings):
     settings.RESIDENT_DATA_RETENTION_DAYS = 500
     assert _counts(_purge())["classes.registrations"] == 0
     settings.RESIDENT_DATA_RETENTION_DAYS = 5
+    settings.RETENTION_BATCH_SIZE = 1  # two batches of one booking each
     assert _counts(_purge())["classes.registrations"] == 2
+    assert not Registration.objects.filter(anonymised_at__isnull=True).exists()
 
 
 def test_old_audit_entries_lose_names_addresses_and_hashes(settings, rf):
@@ -355,3 +357,15 @@ def test_the_daily_task_purges():
     assert result.return_value["classes.registrations"] == 1
     old.refresh_from_db()
     assert old.name == ""
+
+
+def test_staff_see_that_an_anonymised_booking_was_purged(make_user):
+    from tests.gates.support import sign_in
+
+    old = _book(1, ended_days_ago=400)
+    _purge()
+    client = sign_in(Client(), make_user(Role.COUNTER, mfa=True))
+    page = client.get(reverse("classes_staff:booking_detail", args=[old.reference]))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "消去しました" in html and "豊島 花子1" not in html
