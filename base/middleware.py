@@ -70,6 +70,11 @@ error_messages = {
         "サーバーで問題が起きました。時間をおいてもう一度お試しください。"
         " / Something went wrong on the server; please try again later."
     ),
+    # A database outage (base.outage), answered 503 with Retry-After.
+    "unavailable": _(
+        "ただいまご利用いただけません。30秒ほど待ってから、もう一度お試しください。"
+        " / The service is temporarily unavailable; please try again in about 30 seconds."
+    ),
     "error": _("要求を処理できませんでした。 / The request could not be handled."),
 }
 
@@ -82,6 +87,7 @@ CODE_FOR_STATUS = {
     413: "too_large",
     415: "unsupported_media_type",
     429: "rate_limited",
+    503: "unavailable",
 }
 # Headers an error keeps when its body is replaced by JSON.
 KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
@@ -167,16 +173,7 @@ class InputGuardMiddleware:
     # --- Answers ----------------------------------------------------------------------------
 
     def speaks_json(self, request: HttpRequest) -> bool:
-        """Whether errors on this request are JSON: the API, and views marked json_errors."""
-        if request.path_info.startswith(API_PREFIX):
-            return True
-        match = getattr(request, "resolver_match", None)
-        if match is None:
-            try:
-                match = resolve(request.path_info)
-            except Resolver404:
-                return False
-        return getattr(match.func, "json_errors", False)
+        return speaks_json(request)
 
     def refuse(self, request: HttpRequest, status: int, code: str) -> HttpResponse:
         detail = message_for(code)
@@ -184,21 +181,35 @@ class InputGuardMiddleware:
             # Never the site's page on the content origin (see learning.middleware).
             return HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
         if self.speaks_json(request):
-            return _json(status, code)
+            return json_response(status, code)
         html = render_to_string("400.html", {"detail": detail, "status": status})
         return HttpResponse(html, status=status)
 
     def json_error(self, response: HttpResponse) -> HttpResponse:
         status = response.status_code
         code = CODE_FOR_STATUS.get(status) or ("server_error" if status >= 500 else "error")
-        replacement = _json(status, code)
+        replacement = json_response(status, code)
         for name in KEPT_HEADERS:
             if name in response:
                 replacement[name] = response[name]
         return replacement
 
 
-def _json(status: int, code: str) -> JsonResponse:
+def speaks_json(request: HttpRequest) -> bool:
+    """Whether errors on this request are JSON: the API, and views marked json_errors."""
+    if request.path_info.startswith(API_PREFIX):
+        return True
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+    return getattr(match.func, "json_errors", False)
+
+
+def json_response(status: int, code: str) -> JsonResponse:
+    """The edge's JSON error: ``{"code", "detail"}`` with the bilingual message."""
     return JsonResponse(
         {"code": code, "detail": message_for(code)},
         status=status,

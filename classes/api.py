@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
@@ -27,6 +28,7 @@ from pydantic import BeforeValidator
 from accounts.roles import Role, has_role
 from accounts.tokens import BearerToken
 from base.inputs import InputError, load_json
+from base.outage import log_outage, outage_response
 from classes import abuse, services
 from classes.availability import availability
 from classes.models import ClassSession, Level, Registration
@@ -357,12 +359,8 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     415 for a body that is not ``application/json``; 429 (with ``Retry-After``) over the
     bookings allowed per client address or per phone number in a window.
     """
-    session = (
-        ClassSession.objects.select_related("series")
-        .filter(pk=session_id, series__is_published=True)
-        .first()
-    )
-    if session is None:
+    target = services.published_booking_target(session_id)
+    if target is None:
         raise ApiError(404, "session_not_found", api_messages["session_not_found"])
     booking = BookingRequest(**{**payload.dict(), "email": payload.email or ""})
     errors = booking.validate()
@@ -371,7 +369,7 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     _check_rate(request, abuse.BOOKING, booking.phone)
     try:
         registration = services.allocate_seat(
-            services.booking_target(session),
+            target,
             booking,
             channel=Registration.Channel.API,
             client_hash=abuse.request_client_hash(request),
@@ -555,6 +553,14 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Http404)
 def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, "not_found", api_messages["not_found"])
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database cannot be reached: 503 with Retry-After (base.outage), not a 500."""
+    log_outage(request, exc)
+    return outage_response(request)
 
 
 @api.exception_handler(Exception)

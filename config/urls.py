@@ -57,3 +57,6 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 urlpatterns += [path("", include(wagtail_urls))]
+
+# A database outage answers 503 with Retry-After (base.outage); other errors Django's 500 page.
+handler500 = "base.outage.server_error"
