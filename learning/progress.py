@@ -12,9 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db import router
+from django.db.models import Count, Model, OuterRef, QuerySet, Subquery
 
 from accounts.roles import has_role
+from base.compiled_sql import CompiledRead
 from courses.choices import STAFF_COURSE_ROLES, Audience
 from courses.page_cache import cached
 from learning.completion import ActivityStatus, counted_pair, grading_method, status_of
@@ -51,11 +53,40 @@ def live_prerequisites(course: CoursePage) -> list[CoursePage]:
     return course.live_prerequisites()
 
 
+# The page's reads of the learner's rows run on every lesson and course view: their SQL is
+# compiled once per process (base.compiled_sql), the rows become model instances here.
+
+
+def _columns(model: type[Model]) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+def _instances(model: type[Model], rows: list[dict], fields: list[str]) -> list:
+    """Model instances from compiled rows of ``fields`` (attnames, in concrete-field order)."""
+    db = router.db_for_read(model)
+    return [model.from_db(db, fields, [row[name] for name in fields]) for row in rows]
+
+
+COMPLETION_FIELDS = _columns(CourseCompletion)
+
+
+def _completions_queryset(courses: int, **values: int) -> QuerySet:
+    course_ids = [values[f"course{n}"] for n in range(courses)]
+    return CourseCompletion.objects.filter(
+        user_id=values["user_id"], course_id__in=course_ids
+    ).values(*COMPLETION_FIELDS)
+
+
+_COMPLETIONS = CompiledRead(_completions_queryset, model=CourseCompletion)
+
+
 def _completions(user: User, course_ids: list[int]) -> dict[int, CourseCompletion]:
     """Return the learner's latest completion of each of the courses, in one query."""
+    ids = {f"course{n}": pk for n, pk in enumerate(course_ids)}
+    rows = _COMPLETIONS.rows(("completions", len(ids)), len(ids), user_id=user.pk, **ids)
     latest: dict[int, CourseCompletion] = {}
     # Newest first (Meta.ordering): the first row of a course is its latest, as .first() reads.
-    for row in CourseCompletion.objects.filter(user=user, course_id__in=course_ids):
+    for row in _instances(CourseCompletion, rows, COMPLETION_FIELDS):
         latest.setdefault(row.course_id, row)
     return latest
 
@@ -158,6 +189,57 @@ def may_take(
     return not missing()
 
 
+ATTEMPT_FIELDS = _columns(Attempt)
+# What learning.completion.status_of and with_attempt read of the counted attempts.
+POINTER_FIELDS = ["completed", "passed", "scaled"]
+
+
+def _latest_attempts_queryset(user_id: int, lesson_id: int) -> QuerySet:
+    latest_number = Attempt.objects.filter(
+        user_id=user_id, lesson_id=lesson_id, package=OuterRef("package_id")
+    ).order_by("-number")
+    pointers = [f"{p}__{f}" for p in ("best", "last_finished") for f in POINTER_FIELDS]
+    number = Subquery(latest_number.values("number")[:1])
+    return (
+        Attempt.objects.filter(user_id=user_id, lesson_id=lesson_id, number=number)
+        .order_by()
+        .values(*ATTEMPT_FIELDS, *pointers)
+    )
+
+
+_LATEST_ATTEMPTS = CompiledRead(_latest_attempts_queryset, model=Attempt)
+
+
+def _latest_attempts(user_id: int, lesson_id: int) -> dict[int, Attempt]:
+    """The learner's latest attempt of each activity of the lesson, with the counted-attempt
+    pointers' scores (learning.completion.counted_pair): one row per activity, so the page
+    does not grow with the learner's history."""
+    rows = _LATEST_ATTEMPTS.rows("latest-attempts", user_id=user_id, lesson_id=lesson_id)
+    last = {}
+    for row, attempt in zip(rows, _instances(Attempt, rows, ATTEMPT_FIELDS), strict=True):
+        for pointer in ("best", "last_finished"):
+            pk = row[f"{pointer}_id"]
+            if pk is not None:
+                fields = [f"{pointer}__{f}" for f in POINTER_FIELDS]
+                values = [pk, *(row[f] for f in fields)]
+                counted = Attempt.from_db(attempt._state.db, ["id", *POINTER_FIELDS], values)
+                setattr(attempt, pointer, counted)
+        last[attempt.package_id] = attempt
+    return last
+
+
+def _states_queryset(user_id: int, lesson_id: int) -> QuerySet:
+    # The oldest row last, so that it wins as .first() does in resume_state.
+    return (
+        ActivityState.objects.filter(user_id=user_id, lesson_id=lesson_id)
+        .order_by("-id")
+        .values("package_id", "state")
+    )
+
+
+_STATES = CompiledRead(_states_queryset, model=ActivityState)
+
+
 def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
     """Read the learner's state in every activity of the lesson at once.
 
@@ -187,17 +269,7 @@ def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
         return LessonRecord(learner=False, has_required_activities=bool(required))
     since = records[0].since
     method = grading_method(course)
-    latest_number = Attempt.objects.filter(
-        user=user, lesson=lesson, package=OuterRef("package_id")
-    ).order_by("-number")
-    # Only the latest attempt of each activity: its pointers hold the counted pair, so the
-    # page does not grow with the learner's history.
-    last = {
-        attempt.package_id: attempt
-        for attempt in Attempt.objects.filter(
-            user=user, lesson=lesson, number=Subquery(latest_number.values("number")[:1])
-        ).select_related("best", "last_finished")
-    }
+    last = _latest_attempts(user.pk, lesson.pk)
     if since is None:
         counts = {package_id: attempt.number for package_id, attempt in last.items()}
     else:
@@ -218,12 +290,9 @@ def lesson_record(user: User, lesson: LessonPage) -> LessonRecord:
     # A saved state resumes only while the latest attempt is open (or none was started):
     # learning.player.resume_state.
     resume = {
-        package_id: state
-        for package_id, state in ActivityState.objects.filter(user=user, lesson=lesson)
-        .values_list("package_id", "state")
-        # The oldest row last, so that it wins as .first() does in resume_state.
-        .order_by("-id")
-        if package_id not in last or last[package_id].finished_at is None
+        row["package_id"]: row["state"]
+        for row in _STATES.rows("states", user_id=user.pk, lesson_id=lesson.pk)
+        if row["package_id"] not in last or last[row["package_id"]].finished_at is None
     }
     if required:
         complete = all(statuses.get(p, UNANSWERED).passed for p in required)
