@@ -102,6 +102,13 @@ COMPLETION_RATE = {
     "5010": 0.88,
 }
 STAFF = 90
+
+
+def staff_identity(n: int) -> tuple[str, str]:
+    """E-mail and employee number of demo staff member ``n`` (1 to STAFF)."""
+    return f"demo.staff{n:03d}@example.jp", f"95{n:04d}"
+
+
 FAMILY = ["佐藤", "鈴木", "高橋", "田中", "伊藤", "渡辺", "山本", "中村", "小林", "加藤"]
 FAMILY_KANA = ["サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "ワタナベ", "ヤマモト"]
 FAMILY_KANA += ["ナカムラ", "コバヤシ", "カトウ"]
@@ -512,9 +519,10 @@ def _training(year: int, today: dt.date) -> int:
     for n in range(1, STAFF + 1):
         department = sections[(n - 1) % len(sections)]
         f, g = rng.randrange(len(FAMILY)), rng.randrange(len(GIVEN))
+        email, employee_number = staff_identity(n)
         user = User(
-            email=f"demo.staff{n:03d}@example.jp",
-            employee_number=f"95{n:04d}",
+            email=email,
+            employee_number=employee_number,
             last_name=FAMILY[f],
             first_name=GIVEN[g],
             last_name_kana=FAMILY_KANA[f],

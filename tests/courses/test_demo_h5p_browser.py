@@ -34,7 +34,7 @@ def demo(live_server, settings, tmp_path):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     settings.MEDIA_ROOT = tmp_path / "media"
     ensure_home_page()
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     return app
 
 

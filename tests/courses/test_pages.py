@@ -254,7 +254,7 @@ def test_pages_are_searchable(catalogue):
 
 
 def test_seed_demo_builds_both_tracks_once():
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     catalogue = CourseIndexPage.objects.get(slug=CATALOGUE_SLUG)
     resident = CoursePage.objects.child_of(catalogue).filter(audience="resident")
     assert resident.count() == 20  # B01–B10 and A01–A10
@@ -274,7 +274,7 @@ def test_seed_demo_builds_both_tracks_once():
     assert LessonPage.objects.live().count() == 25 + 15
 
     pages = CourseIndexPage.objects.count(), CoursePage.objects.count(), LessonPage.objects.count()
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     assert (
         CourseIndexPage.objects.count(),
         CoursePage.objects.count(),

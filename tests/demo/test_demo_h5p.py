@@ -84,8 +84,8 @@ def test_a_missing_library_stops_the_build():
 
 
 def test_seed_demo_imports_the_packages_once_and_places_required_activities(capsys):
-    call_command("seed_demo")
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
+    call_command("seed_demo", allow_production_demo=True)
     titles = sorted(H5PPackage.objects.values_list("title", flat=True))
     assert titles == sorted(a.title for a in DEMO_ACTIVITIES)
     # The shared store holds each library once although two packages use the same ones.
@@ -111,12 +111,12 @@ def test_seed_demo_imports_the_packages_once_and_places_required_activities(caps
 
 
 def test_seed_demo_leaves_a_lesson_an_editor_changed(capsys):
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     lesson = _demo_lessons()["s15"]
     lesson.body = [block for block in lesson.body.raw_data if block["type"] != "h5p"]
     lesson.save_revision().publish()
     assert not LessonActivity.objects.filter(lesson=lesson).exists()
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     lesson.refresh_from_db()
     assert [b.block_type for b in lesson.body].count("h5p") == 0
     assert not LessonActivity.objects.filter(lesson=lesson).exists()
@@ -134,7 +134,7 @@ def test_a_package_that_cannot_be_imported_is_reported_and_the_rest_loads(
         (broken / activity.file).write_bytes((DIST / activity.file).read_bytes())
     (broken / "security-quiz.h5p").write_bytes(b"not a zip")
     monkeypatch.setattr(demo.courses, "DIST", broken)
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     err = capsys.readouterr().err
     assert "security-quiz.h5p" in err
     assert H5PPackage.objects.count() == len(DEMO_ACTIVITIES) - 1
@@ -143,7 +143,7 @@ def test_a_package_that_cannot_be_imported_is_reported_and_the_rest_loads(
 
 
 def test_the_seeded_security_lesson_renders_its_activity_for_staff(client, make_user):
-    call_command("seed_demo")
+    call_command("seed_demo", allow_production_demo=True)
     lesson = _demo_lessons()["s15"]
     assert lesson.get_parent().slug == SECURITY_SLUG
     client.force_login(make_user(Role.STAFF))

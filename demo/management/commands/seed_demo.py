@@ -1,6 +1,17 @@
 """Load demo data: real venues and curricula, the home page, one demo user per role.
 
 Idempotent: every object is found by a natural key and only created or updated.
+
+Refused, changing nothing (``check_may_seed``), where demo data must never land:
+
+- with DEBUG off (production settings), unless ``--allow-production-demo`` is given: the demo
+  accounts' passwords are published, and the first to sign in as the demo admin would enrol
+  their own second factor;
+- on a database holding users seed_demo did not create, unless it has seeded that database
+  before (``make run`` runs it on every start, also after people signed up on the demo).
+  seed_demo's users are known by e-mail AND employee number together (DEMO_USERS and the
+  analytics demo's staff): sign-up sets no employee number, so an account registered under a
+  demo address does not pass for one, and a database seeded before holds the demo admin.
 """
 
 from __future__ import annotations
@@ -11,7 +22,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,7 +35,7 @@ from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
 from courses.models import CurriculumUnit
-from demo.analytics import seed_analytics_demo
+from demo.analytics import STAFF, seed_analytics_demo, staff_identity
 from demo.courses import import_demo_packages, seed_course_pages
 
 # Demo only: documented in the README, printed by the command, never for production data.
@@ -149,6 +161,54 @@ DEMO_CLASSES = [
     },
 ]
 DEMO_AREAS = ["駒込", "南池袋", "要町", "巣鴨", "池袋本町", "目白"]
+# The exit status of a refusal (as the import commands use).
+REFUSED = 2
+
+
+def demo_identities() -> set[tuple[str, str]]:
+    """(e-mail, employee number) of every user seed_demo creates."""
+    users = {(email, number) for email, _pw, *_rest, number in DEMO_USERS}
+    return users | {staff_identity(n) for n in range(1, STAFF + 1)}
+
+
+def foreign_user_count() -> int:
+    """Users seed_demo did not create (a demo address with another number counts)."""
+    known = demo_identities()
+    emails = {email for email, _number in known}
+    others = User.objects.exclude(email__in=emails).count()
+    lookalikes = User.objects.filter(email__in=emails).values_list("email", "employee_number")
+    return others + sum(1 for pair in lookalikes if pair not in known)
+
+
+def seeded_before() -> bool:
+    """Whether seed_demo has seeded this database: its admin is there, with its number."""
+    email, _password, *_rest, number = DEMO_USERS[0]
+    return User.objects.filter(email=email, employee_number=number).exists()
+
+
+def check_may_seed(*, allow_production_demo: bool) -> None:
+    """Raise CommandError where demo data must not be loaded; reads only."""
+    if not settings.DEBUG and not allow_production_demo:
+        raise CommandError(
+            "DEBUG が無効（本番の設定）なので、デモ用データは読み込みません。デモ用アカウントの"
+            "パスワードは公開されています。デモ用のサーバーに限り --allow-production-demo を"
+            "付けて実行してください。何も変更していません。 / "
+            "DEBUG is off (production settings), so no demo data is loaded: the demo accounts' "
+            "passwords are published. Only on a demonstration server, run it with "
+            "--allow-production-demo. Nothing was changed.",
+            returncode=REFUSED,
+        )
+    count = foreign_user_count()
+    if count and not seeded_before():
+        raise CommandError(
+            f"このデータベースには seed_demo が作成していない利用者が {count} 人います。"
+            "本番などのデータベースの可能性があるため、デモ用データは読み込みません。"
+            "空のデータベースで実行してください。何も変更していません。 / "
+            f"This database holds {count} user(s) that seed_demo did not create: it may be a "
+            "production database, so no demo data is loaded. Run it on an empty database. "
+            "Nothing was changed.",
+            returncode=REFUSED,
+        )
 
 
 def _data_path(app_label: str, name: str) -> Path:
@@ -168,7 +228,18 @@ class Command(BaseCommand):
         "Load demo data (idempotent)."
     )
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-production-demo",
+            action="store_true",
+            help=(
+                "DEBUG が無効でも実行します（デモ用のサーバーに限る）。 / "
+                "Run although DEBUG is off (demonstration servers only)."
+            ),
+        )
+
     def handle(self, *args, **options) -> None:
+        check_may_seed(allow_production_demo=options["allow_production_demo"])
         # Before the block below: each package import is its own durable transaction.
         packages, problems = import_demo_packages()
         with transaction.atomic():
