@@ -372,7 +372,8 @@ HELP_PHONE = env_str("HELP_PHONE", "03-3981-1111")
 # Booking abuse (classes.abuse): one policy for every channel a resident reaches (booking
 # form and API; reference look-ups and cancellations on the pages and the API), counted per
 # client IP and per phone number ("20/m", "1000/h", "5/10m"); staff channels are exempt. Load
-# tests raise them. Counted in CACHE_URL's cache, so per process unless that cache is shared.
+# tests raise them. Counted in CACHE_URL's cache (base.ratelimit), which production must share
+# between processes and count atomically: redis:// (base.checks refuses locmem and db:// there).
 # API_BOOKING_RATE_LIMIT is the former name of CLASSES_BOOKING_RATE_LIMIT, still read.
 CLASSES_BOOKING_RATE_LIMIT = env_str(
     "CLASSES_BOOKING_RATE_LIMIT", env_str("API_BOOKING_RATE_LIMIT", "10/10m")
