@@ -21,10 +21,11 @@ for every request, as the bench did before.
    per measured booking (counted in the workers by a gunicorn hook file the bench writes:
    every statement Django sends, savepoints included, BEGIN/COMMIT not) and the CPU
    milliseconds per booking (utime + stime from /proc, before and after the burst) of the
-   gunicorn workers, of PostgreSQL (the backends of the bench database, the postmaster and
-   the backends it reaped meanwhile: with ``--conn-max-age 0`` that includes other clients'
-   backends that ended during the burst) and of the load generator itself; the sum gives the
-   ceiling two cores allow, ``cpus × 1000 / total CPU ms`` bookings/s.
+   gunicorn workers, of PostgreSQL (the live backends of the bench database and the
+   postmaster; with ``--conn-max-age 0`` also the backends it reaped meanwhile, which
+   includes other clients' backends that ended during the burst) and of the load generator
+   itself; the sum gives the ceiling two cores allow, ``cpus × 1000 / total CPU ms``
+   bookings/s.
 
 The load generator is one thread per client with ``http.client``: a connection per thread,
 kept alive when the server allows it (gthread does; sync workers close it after each answer).
@@ -195,9 +196,10 @@ def cpu_seconds(pids: list[int], *, children: bool = False) -> dict[int, float]:
     return result
 
 
-def postgres_cpu(database: str) -> float:
-    """CPU seconds so far of PostgreSQL for the bench database: its live backends, plus the
-    postmaster with every child it has reaped (backends that ended, ours and others')."""
+def postgres_cpu(database: str, *, reaped: bool) -> float:
+    """CPU seconds so far of PostgreSQL for the bench database: its live backends and the
+    postmaster (which forks each new backend); ``reaped``: with every child the postmaster
+    has reaped (backends that ended: ours, when each request connects, but also others')."""
     postmaster, backends = None, []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -212,16 +214,16 @@ def postgres_cpu(database: str) -> float:
             postmaster = int(entry.name)
     total = sum(cpu_seconds(backends).values())
     if postmaster is not None:
-        total += sum(cpu_seconds([postmaster], children=True).values())
+        total += sum(cpu_seconds([postmaster], children=reaped).values())
     return total
 
 
-def cpu_snapshot(pids: list[int], database: str) -> dict:
+def cpu_snapshot(pids: list[int], database: str, *, reaped: bool) -> dict:
     """The CPU seconds of the workers, of PostgreSQL and of this process (the client)."""
     own = resource.getrusage(resource.RUSAGE_SELF)
     return {
         "workers": cpu_seconds(pids),
-        "postgres": postgres_cpu(database),
+        "postgres": postgres_cpu(database, reaped=reaped),
         "client": own.ru_utime + own.ru_stime,
         "machine": machine_busy_seconds(),
     }
@@ -456,13 +458,15 @@ def main() -> None:
         with ThreadPoolExecutor(max_workers=max(1, min(args.concurrency, args.warmup))) as pool:
             list(pool.map(lambda data: post(warm_url, data), warm))
         pids = worker_pids(process.pid)
-        cpu_before = cpu_snapshot(pids, database)
+        # With a connection per request our backends end during the burst: count reaped ones.
+        reaped = args.conn_max_age == 0
+        cpu_before = cpu_snapshot(pids, database, reaped=reaped)
         bodies = [payload(n, session.pk) for n in range(1, args.requests + 1)]
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             answers = list(pool.map(lambda data: post(url, data), bodies))
         wall = time.perf_counter() - started
-        cpu_after = cpu_snapshot(pids, database)
+        cpu_after = cpu_snapshot(pids, database, reaped=reaped)
     finally:
         stop(process)
     counted = read_counts(counts_dir)

@@ -359,12 +359,8 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     415 for a body that is not ``application/json``; 429 (with ``Retry-After``) over the
     bookings allowed per client address or per phone number in a window.
     """
-    session = (
-        ClassSession.objects.select_related("series")
-        .filter(pk=session_id, series__is_published=True)
-        .first()
-    )
-    if session is None:
+    target = services.published_booking_target(session_id)
+    if target is None:
         raise ApiError(404, "session_not_found", api_messages["session_not_found"])
     booking = BookingRequest(**{**payload.dict(), "email": payload.email or ""})
     errors = booking.validate()
@@ -373,7 +369,7 @@ def create_booking(request: HttpRequest, session_id: int, payload: BookingIn):
     _check_rate(request, abuse.BOOKING, booking.phone)
     try:
         registration = services.allocate_seat(
-            services.booking_target(session),
+            target,
             booking,
             channel=Registration.Channel.API,
             client_hash=abuse.request_client_hash(request),

@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from classes import listing_cache, services
-from classes.models import ClassSeries, Notification, Registration
+from classes.models import ClassSeries, ClassSession, Notification, Registration
 from classes.services import (
     allocate_seat,
     cancel_registration,
@@ -177,6 +177,46 @@ def test_with_the_database_task_backend_no_mail_is_sent_in_the_request(
     assert mail.outbox == []
     assert DBTaskResult.objects.filter(task_path="classes.tasks.deliver_mail").count() == 1
     assert Notification.objects.get().status == Notification.Status.PENDING
+
+
+# --- The compiled reads of the booking path ------------------------------------------------
+
+
+def test_the_seat_lock_reads_the_session_with_its_series_and_venue_in_one_statement():
+    from django.db import transaction
+
+    session = make_session(capacity=7)
+    other = make_session(capacity=9)  # the compiled SQL is reused with the next row's values
+    for target in (session, other):
+        with transaction.atomic(), CaptureQueriesContext(connection) as captured:
+            locked = services._lock(target)
+            # Everything the booking reads of the three rows, without another statement.
+            seen = (locked.capacity, locked.series.title, locked.series.is_published)
+            venue = locked.venue.name
+        assert len(captured.captured_queries) == 1
+        expected = type(target).objects.select_related("series", "venue").get(pk=target.pk)
+        assert seen == (expected.capacity, expected.series.title, expected.series.is_published)
+        assert venue == expected.venue.name
+        assert locked.starts_at == expected.starts_at
+        assert not locked._state.adding
+    assert services._lock(session.series).pk == session.series_id
+    with pytest.raises(ClassSession.DoesNotExist), transaction.atomic():
+        services._lock(ClassSession(pk=other.pk + 1000))
+
+
+def test_the_booking_target_of_a_session_is_read_in_one_statement():
+    session = make_session()
+    whole = make_series(booking_mode=ClassSeries.BookingMode.WHOLE_SERIES)
+    of_whole = make_session(whole)
+    hidden = make_session(make_series(is_published=False))
+    with CaptureQueriesContext(connection) as captured:
+        target = services.published_booking_target(session.pk)
+    assert len(captured.captured_queries) == 1
+    assert (type(target), target.pk) == (ClassSession, session.pk)
+    target = services.published_booking_target(of_whole.pk)
+    assert (type(target), target.pk) == (ClassSeries, whole.pk)
+    assert services.published_booking_target(hidden.pk) is None
+    assert services.published_booking_target(hidden.pk + 1000) is None
 
 
 # --- The web form -------------------------------------------------------------------------
