@@ -222,4 +222,3 @@ def test_two_processes_share_one_limit_of_exactly_20(redis_url, prefix):
     assert len(keys) == 1  # the address's counter: no phone was given
     assert int(client.get(keys[0])) == 2 * THREADS * PER_THREAD
     assert 0 < client.ttl(keys[0]) <= 61
-
