@@ -85,6 +85,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: Content-Security-Policy and Permissions-Policy on every response, errors and the
+    # refusals of the middleware below included (SECURITY_CSP below).
+    "base.security_headers.SecurityHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Before the session middleware: the H5P content origin answers only player and package
     # paths, and its responses leave with every cookie stripped.
@@ -340,6 +343,9 @@ WAGTAIL_I18N_ENABLED = False
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
 # Lesson videos (MP4, WebM) and their WebVTT captions are documents too.
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "pptx", "txt", "csv", "vtt", "mp4", "webm"]
+# No avatars from gravatar.com (an MD5 of each shown user's e-mail, and no request may leave
+# the closed network): Wagtail shows its own default avatar or an uploaded one instead.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Security ---------------------------------------------------------------------------
 
@@ -363,6 +369,58 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not 
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 # /healthz is probed over plain HTTP by load balancers inside the network.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+# Content-Security-Policy of the app's pages, directive → sources (base/security_headers.py
+# adds frame-src for the H5P player, frame-ancestors from X-Frame-Options, and the origins of
+# STATIC_URL and MEDIA_URL). Values and reasons: docs/operations.md "Security headers".
+# The H5P player page and package files send their own (learning/h5p/serving.py).
+SECURITY_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    # Lesson videos given by URL (courses.blocks.VideoBlock) may come from these origins.
+    "media-src": ["'self'", *env_list("CSP_MEDIA_SOURCES")],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+# Sources added for paths starting with a prefix.
+SECURITY_CSP_EXTRA = {
+    # Wagtail's admin writes inline <script> for its date pickers and inline panels, inline
+    # styles, blob: image previews, and frames its own previews.
+    "/admin/": {
+        "script-src": ["'unsafe-inline'"],
+        "style-src": ["'unsafe-inline'"],
+        "img-src": ["blob:"],
+        "frame-src": ["'self'"],
+    },
+    # plotly.js draws its charts with <style> elements and style attributes (no script).
+    "/analytics/": {"style-src": ["'unsafe-inline'"]},
+}
+# Permissions-Policy: powerful features off, geolocation for the app itself (classes near me).
+PERMISSIONS_POLICY = {
+    "camera": [],
+    "microphone": [],
+    "geolocation": ["self"],
+    "display-capture": [],
+    "payment": [],
+    "usb": [],
+    "serial": [],
+    "hid": [],
+    "bluetooth": [],
+    "midi": [],
+    "accelerometer": [],
+    "gyroscope": [],
+    "magnetometer": [],
+    "screen-wake-lock": [],
+    "xr-spatial-tracking": [],
+    "idle-detection": [],
+    "browsing-topics": [],
+}
+# Features allowed on single views (URL names): the camera for the trainer's QR check-in.
+PERMISSIONS_POLICY_EXTRA = {"classes_staff:checkin": {"camera": ["self"]}}
 
 # --- Platform ---------------------------------------------------------------------------
 

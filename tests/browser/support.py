@@ -110,6 +110,7 @@ def new_context(
     :func:`close_when_quiet`, and its base URL, for :func:`watch`.
     """
     context = browser.new_context(base_url=base_url, locale="ja-JP", viewport=viewport)
+    watch_csp(context)
     pending: set = set()
     context.on("request", lambda request: pending.add(request))
     context.on("requestfinished", lambda request: pending.discard(request))
@@ -123,6 +124,53 @@ def new_context(
             [{"name": cookie.key, "value": cookie.value, "url": base_url, "httpOnly": True}]
         )
     return context
+
+
+# Content-Security-Policy violations of every page in every context new_context opens, in
+# any frame (the H5P player's too): the ``fail_on_csp_violations`` fixture below makes each
+# test fail on them. Chromium reports a violation as a ``securitypolicyviolation`` event in
+# the document and as a console error ("Refused to ..." or "... violates the following Content
+# Security Policy directive ..."); both are collected.
+CSP_PREFIX = "CSP violation:"
+CSP_LISTENER = (
+    "document.addEventListener('securitypolicyviolation', (e) => console.warn("
+    f"'{CSP_PREFIX} ' + e.effectiveDirective + ' blocked ' + (e.blockedURI || 'inline') + "
+    "' in ' + e.documentURI + (e.sourceFile ? ' (' + e.sourceFile + ':' + e.lineNumber + ')' : '')"
+    "+ (e.sample ? ' sample: ' + e.sample : '')));"
+)
+_csp_violations: list[str] = []
+
+
+def watch_csp(context) -> None:
+    """Record the CSP violations of ``context``'s pages for :func:`fail_on_csp_violations`."""
+
+    def on_console(message) -> None:
+        text = message.text
+        if (
+            text.startswith((CSP_PREFIX, "Refused to "))
+            or "violates the following Content Security Policy" in text
+        ):
+            _csp_violations.append(text)
+
+    context.add_init_script(CSP_LISTENER)
+    context.on("console", on_console)
+
+
+@pytest.fixture(autouse=True)
+def fail_on_csp_violations() -> Iterator[list[str]]:
+    """Every test (browser tests in any folder) fails on a CSP violation in its pages.
+
+    Yields the list so that a test which provokes a violation on purpose can check and empty it.
+    """
+    _csp_violations.clear()
+    yield _csp_violations
+    found, _csp_violations[:] = list(_csp_violations), []
+    if found:
+        pytest.fail(
+            f"{len(found)} Content-Security-Policy violation(s); move the inline script, style "
+            "or handler into a static file, or widen the policy in config/settings.py "
+            "(SECURITY_CSP) with a reason in docs/operations.md:\n  " + "\n  ".join(found[:20])
+        )
 
 
 def close_when_quiet(context) -> None:
@@ -214,8 +262,14 @@ WIDE_ELEMENTS = """() => {
 }"""
 
 
+def inject_axe(page) -> None:
+    """Load axe-core into the page by DevTools evaluation, which the page's CSP does not govern
+    (a ``<script>`` tag with the file's text would be an inline script, blocked on app pages)."""
+    page.evaluate(AXE_PATH.read_text(encoding="utf-8") + "\n;undefined")
+
+
 def axe_violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE_PATH))
+    inject_axe(page)
     violations = page.evaluate(RUN_AXE, WCAG_TAGS)
     return [
         f"{v['id']} ({v['impact']}): {v['help']}\n    {v['helpUrl']}\n"

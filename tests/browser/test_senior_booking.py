@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from classes.models import Registration
-from tests.browser.support import AXE_PATH, NARROW, new_context
+from tests.browser.support import NARROW, inject_axe, new_context
 from tests.classes.factories import make_series, make_session, make_venue
 
 pytestmark = pytest.mark.browser
@@ -75,7 +75,7 @@ def check_page(page, what: str) -> None:
     assert "text-size-xlarge" in page.evaluate("document.documentElement.className")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 320, f"{what}: the page is {width} px wide; it must not scroll sideways."
-    page.add_script_tag(path=str(AXE_PATH))
+    inject_axe(page)
     violations = page.evaluate(RUN_AXE, WCAG_TAGS)
     assert violations == [], f"{what}: {violations}"
 

@@ -13,7 +13,7 @@ from accounts.roles import Role
 from classes.certificates import certificate_for, completion_status
 from classes.models import ClassSession
 from classes.services import allocate_seat, cancel_registration, record_attendance
-from tests.browser.support import AXE_PATH, DESKTOP, NARROW, new_context
+from tests.browser.support import DESKTOP, NARROW, inject_axe, new_context
 from tests.classes.factories import booking, make_series, make_session
 from tests.gates.support import sign_in
 
@@ -104,7 +104,7 @@ def test_certificate_page_shows_name_series_dates_and_attendance(admin_client):
     for session in series.sessions.all():
         assert f"{timezone.localtime(session.starts_at):%Y年%-m月%-d日}" in content
     assert f"{timezone.localdate():%Y年%-m月%-d日}" in content  # date issued
-    assert "size: A4" in content and "@media print" in content
+    assert "css/certificate.css" in content  # A4 and print rules; no inline <style> (CSP)
 
 
 def test_no_certificate_before_completion(admin_client):
@@ -114,7 +114,7 @@ def test_no_certificate_before_completion(admin_client):
     assert response.status_code == 200
     content = response.content.decode()
     assert "修了の条件をまだ満たしていません" in content
-    assert "size: A4" not in content
+    assert "css/certificate.css" not in content
 
 
 def test_unknown_reference_is_404(admin_client):
@@ -155,7 +155,7 @@ def test_certificate_is_accessible_and_prints_on_one_a4_page(
         page = context.new_page()
         response = page.goto(f"/admin/classes/certificate/{registration.reference}/")
         assert response.status == 200
-        page.add_script_tag(path=str(AXE_PATH))
+        inject_axe(page)
         assert page.evaluate(RUN_AXE, WCAG_TAGS) == []
         scroll_width, width = page.evaluate(PAGE_WIDTH)
         assert scroll_width <= width
