@@ -115,7 +115,13 @@ class CompiledRead:
                     slots[index] = (name, adapt)
         if {name for name, _adapt in slots.values()} != set(markers):
             raise RuntimeError(f"a value of {key[-1]!r} is not a parameter of its SQL")
-        names = [*queryset.query.values_select, *queryset.query.annotation_select]
+        query = queryset.query
+        # The columns' order: as values() named them (Query.selected), else fields first.
+        names = (
+            list(query.selected)
+            if query.selected is not None
+            else [*query.values_select, *query.annotation_select]
+        )
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         converters = compiler.get_converters(fields)
         if len(self.compiled) >= self.max_shapes:

@@ -746,6 +746,72 @@ def people_statuses_all(
     return base.filter(any_audience(requirements)).annotate(**annotations)
 
 
+# What the drill-down, the overdue list and the people exports show of a person.
+PERSON_FIELDS = (
+    "pk",
+    "email",
+    "last_name",
+    "first_name",
+    "last_name_kana",
+    "first_name_kana",
+    "employee_number",
+    "department_id",
+    "department__code",
+    "department__name",
+    "department__path",
+)
+
+
+def _people_queryset(
+    requirements: Sequence[TrainingRequirement],
+    year: int,
+    today: dt.date,
+    users: QuerySet[User] | None,
+    status: str | None,
+) -> QuerySet:
+    people = people_statuses_all(requirements, year, users=users, today=today)
+    if status:
+        # Only people with that status somewhere (the overdue list reads few of everyone).
+        anywhere = Q(pk__in=[])
+        for n in range(len(requirements)):
+            anywhere |= Q(**{f"status_{n}": status})
+        people = people.filter(anywhere)
+    names = [
+        f"{name}_{n}"
+        for n in range(len(requirements))
+        for name in ("status", "due_date", "completed_at", "score", "reason")
+    ]
+    return people.order_by("department__path", "last_name_kana", "first_name_kana", "pk").values(
+        *PERSON_FIELDS, *names
+    )
+
+
+# The drill-down's read (every requirement's status columns for each person) is the report's
+# largest query to build; compiled once per shape (requirements, cycle, day, the people's
+# scope as SQL, the status asked for).
+_PEOPLE = CompiledRead(_people_queryset, model=User, max_shapes=32)
+
+
+def people_status_rows(
+    requirements: Sequence[TrainingRequirement],
+    year: int,
+    *,
+    users: QuerySet[User] | None = None,
+    status: str | None = None,
+    today: dt.date | None = None,
+) -> list[dict]:
+    """people_statuses_all's people (with ``status``: those with it for some requirement) as
+    rows of ``PERSON_FIELDS`` and the suffixed status columns, in department and kana order.
+
+    One query; the requirements' audience departments must be known
+    (``with_audience_departments``), as they are part of the compiled SQL's shape.
+    """
+    today = today or timezone.localdate()
+    scope = users.query.sql_with_params() if users is not None else None
+    shape = (year, today, scope, status, tuple(_requirement_shape(r) for r in requirements))
+    return _PEOPLE.rows(shape, requirements, year, today, users, status)
+
+
 def _learner_statuses_queryset(
     requirements: Sequence[TrainingRequirement], year: int, today: dt.date, person_id: int
 ) -> QuerySet:

@@ -11,10 +11,9 @@ or exporting people's results leaves an audit entry.
 from __future__ import annotations
 
 import datetime as dt
-import operator
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import reduce
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,13 +22,14 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import floatformat
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
@@ -47,7 +47,7 @@ from training.status import (
     Status,
     cohort_board,
     department_report,
-    people_statuses_all,
+    people_status_rows,
     report_departments,
     rolled_up_report,
     training_history,
@@ -78,10 +78,27 @@ def active_requirements() -> list[TrainingRequirement]:
 # --- Rows shared by the pages and the exports ------------------------------------------------
 
 
+# A page shows hundreds of cells with the same few days and scores: each text is made once
+# per value and language (date_format, gettext and floatformat were most of a cell).
+@functools.lru_cache(maxsize=4096)
+def _completed_text(day: dt.date, language: str | None) -> str:
+    return _("%(day)s 修了") % {"day": date_format(day, DAY_FORMAT)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_text(day: dt.date, language: str | None) -> str:
+    return _("期限 %(day)s") % {"day": date_format(day, DAY_FORMAT)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _score_text(score: float, language: str | None) -> str:
+    return f"（{floatformat(score, '-1')}%）"
+
+
 @dataclass
 class PersonRow:
     requirement: TrainingRequirement
-    person: User
+    person: Person
     status: str
     due_date: dt.date | None
     completed_at: dt.datetime | None
@@ -103,15 +120,15 @@ class PersonRow:
         Built here rather than with blocktranslate in the template (same messages): the
         drill-down shows a hundred people times every requirement.
         """
+        language = get_language()
         if self.completed_at:
-            day = date_format(timezone.localtime(self.completed_at), DAY_FORMAT)
-            text = _("%(day)s 修了") % {"day": day}
+            text = _completed_text(timezone.localtime(self.completed_at).date(), language)
             if self.score is not None:
-                text += f"（{floatformat(self.score, '-1')}%）"
+                text += _score_text(self.score, language)
             return text
         if self.exemption_reason:
             return self.exemption_reason
-        return _("期限 %(day)s") % {"day": date_format(self.due_date, DAY_FORMAT)}
+        return _due_text(self.due_date, language)
 
     def days_overdue(self, today: dt.date) -> int | None:
         if self.status != Status.OVERDUE or self.due_date is None:
@@ -126,6 +143,55 @@ class RequirementPeople:
     counts: Counts
 
 
+@dataclass
+class Person:
+    """A person on a report, read as plain values (building a ``User`` for each of thousands of
+    rows was a fifth of the drill-down); names are User's own rules."""
+
+    pk: int
+    email: str
+    last_name: str
+    first_name: str
+    last_name_kana: str
+    first_name_kana: str
+    employee_number: str | None
+    department_id: int | None
+    department: Department | None
+
+    get_full_name = User.get_full_name
+    full_name_kana = User.full_name_kana
+
+
+def _people(rows: Iterable[dict]) -> list[Person]:
+    departments: dict[int, Department] = {}
+    people = []
+    for row in rows:
+        department = None
+        if row["department_id"] is not None:
+            department = departments.get(row["department_id"])
+            if department is None:
+                department = departments[row["department_id"]] = Department(
+                    pk=row["department_id"],
+                    code=row["department__code"],
+                    name=row["department__name"],
+                    path=row["department__path"],
+                )
+        people.append(
+            Person(
+                pk=row["pk"],
+                email=row["email"],
+                last_name=row["last_name"],
+                first_name=row["first_name"],
+                last_name_kana=row["last_name_kana"],
+                first_name_kana=row["first_name_kana"],
+                employee_number=row["employee_number"],
+                department_id=row["department_id"],
+                department=department,
+            )
+        )
+    return people
+
+
 def people_rows(
     requirements: Sequence[TrainingRequirement],
     year: int,
@@ -136,40 +202,34 @@ def people_rows(
 ) -> list[RequirementPeople]:
     """Each requirement's people (within ``users``) with their status.
 
-    One query for every requirement (a set of columns each, people_statuses_all) with the
-    people and their departments: a person in every requirement's audience is one ``User``
-    and one row, not one per requirement.
+    One query for every requirement (a set of columns each, people_status_rows, its SQL
+    compiled once per shape) with the people and their departments: a person in every
+    requirement's audience is one ``Person`` and one row, not one per requirement.
     """
     if not requirements:
         return []
-    people = people_statuses_all(requirements, year, users=users, today=today)
-    if status:
-        # Only people with that status somewhere (the overdue list reads few of everyone).
-        people = people.filter(
-            reduce(operator.or_, (Q(**{f"status_{n}": status}) for n in range(len(requirements))))
-        )
-    people = list(
-        people.select_related("department").order_by(
-            "department__path", "last_name_kana", "first_name_kana", "pk"
-        )
-    )
+    rows = people_status_rows(requirements, year, users=users, status=status, today=today)
+    people = _people(rows)
     result = []
     for n, requirement in enumerate(requirements):
-        rows = [
-            PersonRow(
-                requirement=requirement,
-                person=person,
-                status=getattr(person, f"status_{n}"),
-                due_date=getattr(person, f"due_date_{n}"),
-                completed_at=getattr(person, f"completed_at_{n}"),
-                score=getattr(person, f"score_{n}"),
-                exemption_reason=getattr(person, f"reason_{n}"),
+        keys = (f"status_{n}", f"due_date_{n}", f"completed_at_{n}", f"score_{n}", f"reason_{n}")
+        group = []
+        for person, row in zip(people, rows, strict=True):
+            value = row[keys[0]]
+            if value is None or (status and value != status):
+                continue
+            group.append(
+                PersonRow(
+                    requirement=requirement,
+                    person=person,
+                    status=value,
+                    due_date=row[keys[1]],
+                    completed_at=row[keys[2]],
+                    score=row[keys[3]],
+                    exemption_reason=row[keys[4]],
+                )
             )
-            for person in people
-            if getattr(person, f"status_{n}") is not None
-            and (not status or getattr(person, f"status_{n}") == status)
-        ]
-        result.append(RequirementPeople(requirement, rows, _counts(rows)))
+        result.append(RequirementPeople(requirement, group, _counts(group)))
     return result
 
 
@@ -450,7 +510,7 @@ def department_members(department: Department, *, whole: bool) -> QuerySet[User]
 class PersonLine:
     """One person on the drill-down: a cell per requirement (None: not in its audience)."""
 
-    person: User
+    person: Person
     cells: list[PersonRow | None]
 
 

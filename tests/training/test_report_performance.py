@@ -16,7 +16,7 @@ from tests.gates.support import sign_in
 from tests.training.training_support import course_with_lesson, requirement, tokyo
 from tests.training.training_views_support import build_world
 from training.status import Counts
-from training.templatetags.training_tags import counts_cell
+from training.templatetags.training_tags import counts_cell, person_cell
 from training.views import PersonRow
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,35 @@ def test_drill_down_details_say_what_the_template_said(language, cell):
         old = Template(OLD_DETAIL).render(Context({"cell": row}))
         new = Template("{{ cell.detail }}").render(Context({"cell": row}))
     assert new == old
+
+
+# What the drill-down's cell was in templates/training/department.html.
+OLD_CELL = (
+    '{% load i18n %}{% if cell %}<span class="training-status training-status--{{ cell.status }}"'
+    '>{{ cell.status_label }}</span>\n<span class="cell-detail">{{ cell.detail }}</span>'
+    '{% else %}—<span class="visually-hidden">{% translate "対象ではありません" %}</span>'
+    "{% endif %}"
+)
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+@pytest.mark.parametrize(
+    "cell",
+    [
+        None,
+        {"status": "completed", "completed_at": tokyo(2026, 5, 10, 23, 30), "score": 87.5},
+        {"status": "exempt", "exemption_reason": "育児休業中<b>"},
+        {"status": "overdue", "due_date": dt.date(2026, 9, 30)},
+    ],
+)
+def test_drill_down_cells_say_what_the_template_said(language, cell):
+    row = None
+    if cell is not None:
+        fields = {"completed_at": None, "score": None, "exemption_reason": None, "due_date": None}
+        row = PersonRow(requirement=None, person=None, **{**fields, **cell})
+    with translation.override(language):
+        old = Template(OLD_CELL).render(Context({"cell": row}))
+        assert person_cell(row) == old
 
 
 def _queries(client: Client, url: str) -> int:
