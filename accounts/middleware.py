@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.backends import has_second_factor
 from accounts.roles import roles_of
 
 # Paths a person without MFA may still use: their account (including MFA set-up and
@@ -37,7 +37,7 @@ def mfa_required(user) -> bool:
 
 def mfa_missing(user) -> bool:
     """Whether the user's role asks for a second factor they have not set up (any session)."""
-    return mfa_required(user) and not is_mfa_enabled(user, ["totp", "webauthn"])
+    return mfa_required(user) and not has_second_factor(user)
 
 
 class MFARequiredMiddleware:

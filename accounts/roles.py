@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -39,17 +41,46 @@ def role_group_choices() -> models.Q:
     return models.Q(name__in=list(GROUP_NAMES.values()))
 
 
+# The annotation with_role_flags gives each user for each role: whether they have it.
+ROLE_FLAGS: dict[Role, str] = {role: f"has_role_{role.value}" for role in Role}
+
+
+def _roles(group_names: Iterable[str], is_superuser: bool) -> frozenset[Role]:
+    roles = {ROLE_BY_GROUP_NAME[n] for n in group_names if n in ROLE_BY_GROUP_NAME}
+    if is_superuser:
+        roles.add(Role.ADMIN)
+    return frozenset(roles)
+
+
+def with_role_flags(users: QuerySet) -> QuerySet:
+    """``users`` with one boolean per role (ROLE_FLAGS), read in the users' own query."""
+    from django.contrib.auth import get_user_model
+
+    membership = get_user_model().groups.through.objects
+    return users.annotate(
+        **{
+            flag: Exists(membership.filter(user_id=OuterRef("pk"), group__name=GROUP_NAMES[role]))
+            for role, flag in ROLE_FLAGS.items()
+        }
+    )
+
+
+def prime_roles(user: User, flags: Mapping[str, Any]) -> None:
+    """Fill the cache roles_of reads from with_role_flags' flags (``flags``: the user's row).
+
+    The cache lives on the user object, so on one request: a changed role shows on the next.
+    """
+    names = [GROUP_NAMES[role] for role, flag in ROLE_FLAGS.items() if flags[flag]]
+    user._roles_cache = _roles(names, user.is_superuser)
+
+
 def roles_of(user: User) -> frozenset[Role]:
     """Return the user's roles, cached on the user object for the request."""
     if not user.is_authenticated or not user.is_active:
         return frozenset()
     cached = getattr(user, "_roles_cache", None)
     if cached is None:
-        names = user.groups.values_list("name", flat=True)
-        roles = {ROLE_BY_GROUP_NAME[n] for n in names if n in ROLE_BY_GROUP_NAME}
-        if user.is_superuser:
-            roles.add(Role.ADMIN)
-        cached = frozenset(roles)
+        cached = _roles(user.groups.values_list("name", flat=True), user.is_superuser)
         user._roles_cache = cached
     return cached
 

@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -169,6 +170,7 @@ def build_lesson(learners: int):
             email=f"xapi-{stamp}-{n}@example.jp", password=None, last_name="豊島", first_name="職員"
         )
         user.groups.add(group)
+        give_second_factor(user)
         client = Client()
         client.force_login(user)
         sessions.append((user, client.cookies[settings.SESSION_COOKIE_NAME].value))
@@ -321,8 +323,16 @@ def build_true_false_lesson(learners: int):
             first_name="職員",
         )
         user.groups.add(group)
+        give_second_factor(user)
         users.append(user)
     return lesson, package, users
+
+
+def give_second_factor(user) -> None:
+    """Every role signs in with a second factor (accounts.middleware): a TOTP authenticator."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
 
 
 def true_false_statement(iri: str, verb: str, solution: str, right: bool) -> dict:
@@ -483,6 +493,11 @@ def in_process(args: argparse.Namespace) -> None:
 
 def main() -> None:
     args = parse_args()
+    # The learners' second factors are stored encrypted (required with DEBUG off): a
+    # throwaway key for the scratch database.
+    from cryptography.fernet import Fernet
+
+    os.environ.setdefault("MFA_ENCRYPTION_KEYS", Fernet.generate_key().decode("ascii"))
     if args.in_process:
         in_process(args)
         return

@@ -25,7 +25,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -34,6 +36,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from base.compiled_sql import CompiledRead
 from courses.choices import GradingMethod
 from learning.fiscal import fiscal_year
 from learning.models import Attempt, CourseCompletion, LessonActivity, LessonProgress
@@ -253,7 +256,7 @@ class LessonState:
 
 def lesson_states(
     user: User,
-    lessons: list[LessonPage],
+    lessons: Sequence[LessonPage | LessonRow],
     since: dt.datetime | None,
     method: str,
     *,
@@ -273,15 +276,17 @@ def lesson_states(
     latest = Attempt.objects.filter(
         user=user, lesson=OuterRef("lesson_id"), package=OuterRef("package_id")
     ).order_by("-number")
+    # (lesson id, package id, latest attempt id) rows: no model instances to build.
     activities = list(
         LessonActivity.objects.filter(lesson_id__in=ids, required=True)
         .annotate(last_id=Subquery(latest.values("pk")[:1]))
         .order_by("lesson_id", "sort_order", "pk")
+        .values_list("lesson_id", "package_id", "last_id")
     )
     wanted = [
-        a.last_id
-        for a in activities
-        if a.last_id is not None and (a.lesson_id, a.package_id) not in known
+        last_id
+        for lesson_id, package_id, last_id in activities
+        if last_id is not None and (lesson_id, package_id) not in known
     ]
     lasts = (
         Attempt.objects.select_related("best", "last_finished").in_bulk(wanted) if wanted else {}
@@ -290,13 +295,13 @@ def lesson_states(
         rows = LessonProgress.objects.filter(user=user, lesson_id__in=ids)
         progress = {p.lesson_id: p for p in rows}
     by_lesson: dict[int, list[ActivityStatus]] = {pk: [] for pk in ids}
-    for activity in activities:
-        status = known.get((activity.lesson_id, activity.package_id))
+    for lesson_id, package_id, last_id in activities:
+        status = known.get((lesson_id, package_id))
         if status is None:
-            last = lasts.get(activity.last_id)
-            pair = counted_pair(user, activity.lesson_id, activity.package_id, last, since)
+            last = lasts.get(last_id)
+            pair = counted_pair(user, lesson_id, package_id, last, since)
             status = status_of(pair, method, last.number if last else 0)
-        by_lesson[activity.lesson_id].append(status)
+        by_lesson[lesson_id].append(status)
     states = {}
     for pk in ids:
         row = progress.get(pk)
@@ -364,6 +369,17 @@ def lesson_is_complete(
 
 
 @dataclass(frozen=True)
+class LessonRow:
+    """A live lesson of a course as evaluate_course_locked reads it, with the learner's progress."""
+
+    pk: int
+    required: bool
+    progress_id: int | None
+    progress_read_at: dt.datetime | None
+    progress_completed_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class CourseVerdict:
     """What evaluate_course_locked decided: the completion that stands (a new one, or the id of
     this fiscal year's) and whether the lesson it was asked about is complete."""
@@ -371,6 +387,27 @@ class CourseVerdict:
     completion: CourseCompletion | None
     completion_id: int | None
     lesson_complete: bool | None = None
+
+
+def _learner_lock_query(*, user_id: int):
+    return get_user_model().objects.select_for_update().filter(pk=user_id).values("pk")[:1]
+
+
+def _latest_completion_query(*, user_id: int, course_id: int):
+    return (
+        CourseCompletion.objects.filter(user_id=user_id, course_id=course_id)
+        .order_by("-completed_at", "-pk")
+        .values("pk", "completed_at", "fiscal_year")[:1]
+    )
+
+
+@functools.cache
+def _lock_reads() -> tuple[CompiledRead, CompiledRead]:
+    """lock_learner's two reads, their SQL compiled once per process (base.compiled_sql)."""
+    return (
+        CompiledRead(_learner_lock_query, model=get_user_model(), for_write=True),
+        CompiledRead(_latest_completion_query, model=CourseCompletion, for_write=True),
+    )
 
 
 def lock_learner(
@@ -382,15 +419,12 @@ def lock_learner(
     (id, completed_at, fiscal_year), or None. Not in the locking query: that one's snapshot
     is taken before it waits for the lock, so it would miss a completion recorded meanwhile.
     """
-    get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk").first()
+    lock, latest = _lock_reads()
+    lock.run("learner-lock", user_id=user.pk)
     if course is None:
         return None
-    return (
-        CourseCompletion.objects.filter(user=user, course=course)
-        .order_by("-completed_at", "-pk")
-        .values_list("pk", "completed_at", "fiscal_year")
-        .first()
-    )
+    row = latest.run("latest-completion", user_id=user.pk, course_id=course.pk)
+    return None if row is None else (row["pk"], row["completed_at"], row["fiscal_year"])
 
 
 def evaluate_course(user: User, course: CoursePage) -> CourseCompletion | None:
@@ -426,13 +460,18 @@ def evaluate_course_locked(
     current = latest is not None and latest[2] == fiscal_year()
     since = None if latest is None or current else latest[1]
     progress = LessonProgress.objects.filter(user=user, lesson=OuterRef("pk"))
-    lessons = list(
-        course.lessons().annotate(
+    # The lessons as (pk, required) with the learner's progress: rows, not pages, whose
+    # building was most of this read's time.
+    lessons = [
+        LessonRow(**row)
+        for row in course.lessons().values(
+            "pk",
+            "required",
             progress_id=Subquery(progress.values("pk")[:1]),
             progress_read_at=Subquery(progress.values("read_at")[:1]),
             progress_completed_at=Subquery(progress.values("completed_at")[:1]),
         )
-    )
+    ]
     rows = {
         page.pk: LessonProgress(
             pk=page.progress_id,
@@ -502,12 +541,15 @@ def new_certificate_code() -> str:
 def record_completion(
     user: User,
     course: CoursePage,
-    lessons: list[LessonPage],
+    lessons: Sequence[LessonPage | LessonRow],
     *,
     since: dt.datetime | None,
     score: float | None | object = ...,
 ) -> CourseCompletion:
-    """Store one completion of the course (called by evaluate_course only)."""
+    """Store one completion of the course (called by evaluate_course only).
+
+    ``lessons``: the required lessons; pages when ``score`` is not given (it is computed).
+    """
     now = timezone.now()
     if score is ...:
         score = completion_score(user, lessons, since)

@@ -21,11 +21,12 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, router, transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from base.compiled_sql import CompiledRead
 from base.inputs import InputError, load_json
 from base.inputs import error_messages as input_messages
 from learning import completion
@@ -280,6 +281,51 @@ def learner_actor(user: User) -> dict:
     }
 
 
+_ATTEMPT_FIELDS = [field.attname for field in Attempt._meta.concrete_fields]
+_POINTERS = ("best", "last_finished")
+
+
+def _last_attempt_query(
+    no_course: bool, *, user_id: int, lesson_id: int, package_id: int, course_id: int = 0
+):
+    """_locked_last_attempt's read as one ``.values()`` row (base.compiled_sql)."""
+    completions = CourseCompletion.objects.filter(user_id=user_id)
+    if no_course:
+        completions = completions.filter(course__isnull=True)
+    else:
+        completions = completions.filter(course_id=course_id)
+    latest = completions.order_by("-completed_at")
+    saved = ActivityState.objects.filter(
+        user_id=user_id, lesson_id=lesson_id, package_id=package_id
+    )
+    pointers = [f"{pointer}__{name}" for pointer in _POINTERS for name in _ATTEMPT_FIELDS]
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .filter(user_id=user_id, lesson_id=lesson_id, package_id=package_id)
+        .annotate(
+            latest_completed_at=Subquery(latest.values("completed_at")[:1]),
+            latest_fiscal_year=Subquery(latest.values("fiscal_year")[:1]),
+            has_saved_state=Exists(saved),
+        )
+        .order_by("-number")
+        .values(
+            *_ATTEMPT_FIELDS,
+            *pointers,
+            "latest_completed_at",
+            "latest_fiscal_year",
+            "has_saved_state",
+        )[:1]
+    )
+
+
+_LAST_ATTEMPT = CompiledRead(_last_attempt_query, model=Attempt, for_write=True)
+
+
+def _attempt_of(row: dict, prefix: str, db: str) -> Attempt | None:
+    values = [row[prefix + name] for name in _ATTEMPT_FIELDS]
+    return None if values[0] is None else Attempt.from_db(db, _ATTEMPT_FIELDS, values)
+
+
 def _locked_last_attempt(
     user: User, lesson: LessonPage, package: H5PPackage, course: CoursePage | None
 ) -> Attempt | None:
@@ -287,28 +333,27 @@ def _locked_last_attempt(
     learner's latest completion of the course (``latest_completed_at``, ``latest_fiscal_year``,
     for completion.cycle_from) and whether a player state is saved (``has_saved_state``).
 
-    One query whatever the learner's history. Statements of one learner and activity queue
-    on this row, so a question's answer and its set's finishing statement are ordered. Two
-    statements that both start the next attempt collide on the attempt number's unique
-    constraint instead, and the loser tries again (ingest_statement).
+    One query whatever the learner's history, its SQL compiled once per process
+    (base.compiled_sql). Statements of one learner and activity queue on this row, so a
+    question's answer and its set's finishing statement are ordered. Two statements that both
+    start the next attempt collide on the attempt number's unique constraint instead, and the
+    loser tries again (ingest_statement).
     """
-    latest = CourseCompletion.objects.filter(
-        user=user, course_id=course.pk if course is not None else None
-    ).order_by("-completed_at")
-    return (
-        Attempt.objects.select_for_update(of=("self",))
-        .filter(user=user, lesson=lesson, package=package)
-        .select_related("best", "last_finished")
-        .annotate(
-            latest_completed_at=Subquery(latest.values("completed_at")[:1]),
-            latest_fiscal_year=Subquery(latest.values("fiscal_year")[:1]),
-            has_saved_state=Exists(
-                ActivityState.objects.filter(user=user, lesson=lesson, package=package)
-            ),
-        )
-        .order_by("-number")
-        .first()
-    )
+    ids = {"user_id": user.pk, "lesson_id": lesson.pk, "package_id": package.pk}
+    if course is None:
+        row = _LAST_ATTEMPT.run("no-course", True, **ids)
+    else:
+        row = _LAST_ATTEMPT.run("course", False, **ids, course_id=course.pk)
+    if row is None:
+        return None
+    db = router.db_for_write(Attempt)
+    last = _attempt_of(row, "", db)
+    last.best = _attempt_of(row, "best__", db)
+    last.last_finished = _attempt_of(row, "last_finished__", db)
+    last.latest_completed_at = row["latest_completed_at"]
+    last.latest_fiscal_year = row["latest_fiscal_year"]
+    last.has_saved_state = row["has_saved_state"]
+    return last
 
 
 def _open_attempt(

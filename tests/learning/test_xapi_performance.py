@@ -33,18 +33,18 @@ from tests.learning.lesson_support import (
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, roles (accounts' MFA middleware), lesson with activity and package, BEGIN,
-# the locked latest attempt (with the learner's cycle and saved state), the statement, COMMIT;
-# the course with its prerequisites comes from the shared cache.
-OPEN_STATEMENT_QUERIES = 8
+# Session, the user with their roles and second factor (accounts.backends), lesson with
+# activity and package, BEGIN, the locked latest attempt (with the learner's cycle and saved
+# state), the statement, COMMIT; the course with its prerequisites comes from the shared cache.
+OPEN_STATEMENT_QUERIES = 7
 # ... and the new attempt's INSERT.
-OPENING_STATEMENT_QUERIES = 9
+OPENING_STATEMENT_QUERIES = 8
 # A statement that finishes a try and completes the lesson and the course: the above, the
 # learner's lock, the latest completion, the course's lessons with progress, their required
 # activities with the latest attempts, the lesson's progress and the completion (the lock is
 # a query of its own: see test_xapi_concurrency). The learner's very first try of an
 # activity reads the cycle in a query of its own (no attempt to read it with): one more.
-COMPLETING_STATEMENT_QUERIES = 15
+COMPLETING_STATEMENT_QUERIES = 14
 
 
 @pytest.fixture(autouse=True)
