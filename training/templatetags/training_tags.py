@@ -16,13 +16,26 @@ from training.status import Counts, Status
 register = template.Library()
 
 
-def _percent(value: float) -> str:
+def _percent(value: float, separator: str) -> str:
     """``floatformat:"-1"`` of a rate already rounded to one decimal (Counts.percent): no
-    decimals when whole, else one, with the language's decimal separator."""
+    decimals when whole, else one, with the language's decimal ``separator``."""
     text = f"{value:.1f}"
     if text.endswith(".0"):
         return text[:-2]
-    return text.replace(".", get_format("DECIMAL_SEPARATOR"))
+    return text.replace(".", separator)
+
+
+@functools.lru_cache(maxsize=16)
+def _counts_messages(language: str | None) -> dict[str, str]:
+    """counts_cell's translated messages and decimal separator, looked up once per language."""
+    none = escape(_("（対象者なし）"))
+    return {
+        "none": f'<span class="counts__none">—<span class="visually-hidden">{none}</span></span>',
+        "done": _("%(done)s／%(required)s人"),
+        "overdue": _("期限超過 %(n)s人"),
+        "exempt": _("対象外 %(n)s人"),
+        "separator": get_format("DECIMAL_SEPARATOR"),
+    }
 
 
 @register.filter
@@ -34,21 +47,19 @@ def counts_cell(counts: Counts) -> SafeString:
     The messages are the translators' text, as blocktranslate leaves them; only whole
     numbers are filled in, so nothing needs escaping but the one plain translation.
     """
+    messages = _counts_messages(get_language())
     if counts.percent is None:
-        none = escape(_("（対象者なし）"))
-        return mark_safe(
-            f'<span class="counts__none">—<span class="visually-hidden">{none}</span></span>'
-        )
-    done = _("%(done)s／%(required)s人") % {"done": counts.completed, "required": counts.required}
+        return mark_safe(messages["none"])  # noqa: S308 - escaped in _counts_messages
+    done = messages["done"] % {"done": counts.completed, "required": counts.required}
     html = (
-        f'<span class="counts__percent">{_percent(counts.percent)}%</span>\n'
-        f'<span class="counts__detail">{done}</span>'
+        f'<span class="counts__percent">{_percent(counts.percent, messages["separator"])}%'
+        f'</span>\n<span class="counts__detail">{done}</span>'
     )
     if counts.overdue:
-        overdue = _("期限超過 %(n)s人") % {"n": counts.overdue}
+        overdue = messages["overdue"] % {"n": counts.overdue}
         html += f'\n<span class="counts__overdue">{overdue}</span>'
     if counts.exempt:
-        exempt = _("対象外 %(n)s人") % {"n": counts.exempt}
+        exempt = messages["exempt"] % {"n": counts.exempt}
         html += f'\n<span class="counts__detail">{exempt}</span>'
     return mark_safe(html)  # noqa: S308 - see the docstring
 
