@@ -79,14 +79,16 @@ def purge_personal_data(
 def in_batches(queryset: QuerySet, batch_size: int, apply: Callable[[list[int]], None]) -> int:
     """Call ``apply`` with the primary keys of ``queryset`` in batches, each in a transaction,
     until the queryset (which must no longer match a row once applied) is empty."""
-    done = 0
+    done, previous = 0, None
     while True:
         with transaction.atomic():
             pks = list(queryset.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not pks:
                 return done
+            if pks == previous:  # a row the purge cannot change: stop rather than loop
+                raise RuntimeError(f"retention purge made no progress on {pks[:5]}")
             apply(pks)
-        done += len(pks)
+        done, previous = done + len(pks), pks
 
 
 # --- The audit trail's own purge -----------------------------------------------------------
