@@ -168,7 +168,7 @@ def test_an_unknown_dashboard_is_not_found(admin):
 
 
 def test_a_second_factor_is_required(make_user):
-    client = sign_in(Client(), make_user(Role.ADMIN))
+    client = sign_in(Client(), make_user(Role.ADMIN, mfa=False))
     assert client.get(f"{NEW}?dashboard=classes").status_code == 302
 
 
