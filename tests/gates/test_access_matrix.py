@@ -1,5 +1,7 @@
 """The permission matrix: every route has an access rule, and the app keeps to it.
 
+Each answer must also carry the security headers (tests/gates/security.py).
+
 The rules are data in tests/access_matrix.csv (its format is described in
 tests/gates/matrix.py). A route added to the URL configuration without a row fails
 ``test_every_route_has_a_row``.
@@ -16,6 +18,7 @@ from django.urls import Resolver404, resolve, reverse
 
 from tests.conftest import VISITORS
 from tests.gates.matrix import MATRIX_PATH, Row, load_rows
+from tests.gates.security import header_problems
 from tests.gates.support import concrete_page_models, ensure_page_tree, live_page_of, sign_in
 from tests.gates.urlwalk import missing_routes, stale_routes, walk
 
@@ -74,6 +77,10 @@ def _break_of_rule(row: Row, visitor: str, client: Client) -> str | None:
     response = client.get(row.sample_path)
     if response.status_code != expected.status:
         return f"{response.status_code}, the matrix says {expected}"
+    # Content-Security-Policy and Permissions-Policy on every answer (test_security_headers.py).
+    headers = header_problems(response, f"GET {row.sample_path}")
+    if headers:
+        return "; ".join(headers)
     if response.status_code != 302:
         return None
     location = urlsplit(response["Location"]).path

@@ -1,9 +1,11 @@
 """Every response carries Content-Security-Policy and Permissions-Policy (issue 13).
 
-Every route of the access matrix is requested as each visitor, whatever the answer (pages,
-redirects, 403/404/405, JSON, files); then the answers that no route gives: the input guard's
-refusal, a server error, a document download. The values per page type are in
-docs/operations.md "Security headers".
+Every route of the access matrix, requested as each visitor, is checked by
+test_access_matrix.py::test_access with the same ``header_problems`` (one request per route and
+visitor for both checks): pages, redirects, 403/404/405, JSON, files. Here: the answers that no
+route gives (the input guard's refusal, a server error, a document download, the content
+origin's 404) and the policy's parts. The values per page type are in docs/operations.md
+"Security headers".
 """
 
 from __future__ import annotations
@@ -13,72 +15,8 @@ from django.test import Client
 from django.urls import path
 
 from base import security_headers
-from tests.conftest import VISITORS
-from tests.gates.matrix import load_rows
-from tests.gates.support import ensure_page_tree, sign_in
-
-ROWS = load_rows()
-
-# The app pages' strict core: no inline or eval'd script, no plugins, no foreign base or forms.
-APP_DIRECTIVES = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self'",
-}
-
-
-def _directives(value: str) -> dict[str, str]:
-    found = {}
-    for part in value.split(";"):
-        name, _sep, sources = part.strip().partition(" ")
-        if name:
-            assert name not in found, f"{name} given twice in {value!r}"
-            found[name] = sources.strip()
-    return found
-
-
-def header_problems(response, where: str) -> list[str]:
-    """Say what is missing from the response's two headers, or []."""
-    csp = response.get("Content-Security-Policy")
-    permissions = response.get("Permissions-Policy")
-    problems = []
-    if not csp:
-        problems.append(f"{where}: no Content-Security-Policy")
-    elif not (csp.startswith("sandbox") or csp.startswith("default-src 'none'")):
-        # (Those two are the views' own, stricter policies: H5P player and files, documents.)
-        directives = _directives(csp)
-        strict = dict(APP_DIRECTIVES)
-        if where.split(" ", 2)[1].startswith("/admin/"):
-            strict = {k: v for k, v in strict.items() if k not in ("script-src", "style-src")}
-        for name, sources in strict.items():
-            if directives.get(name) != sources:
-                problems.append(f"{where}: {name} is {directives.get(name)!r}, not {sources!r}")
-        if "'unsafe-eval'" in csp:
-            problems.append(f"{where}: 'unsafe-eval' in {csp!r}")
-        if directives.get("frame-ancestors") not in ("'none'", "'self'"):
-            problems.append(f"{where}: frame-ancestors {directives.get('frame-ancestors')!r}")
-    if not permissions or "camera=(" not in permissions:
-        problems.append(f"{where}: no Permissions-Policy denying the camera ({permissions!r})")
-    return problems
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("visitor", VISITORS)
-def test_every_route_sends_both_headers(visitor, visitor_users):
-    ensure_page_tree()
-    client = sign_in(Client(), visitor_users[visitor])
-    problems = []
-    statuses = set()
-    for row in ROWS:
-        response = client.get(row.sample_path)
-        statuses.add(response.status_code)
-        problems += header_problems(response, f"GET {row.sample_path} as {visitor}")
-    assert not problems, "\n".join(problems)
-    # The matrix reaches pages, redirects and refusals alike.
-    assert {200, 302, 404, 405} <= statuses
+from tests.gates.security import directives, header_problems
+from tests.gates.support import ensure_page_tree
 
 
 def test_the_header_check_finds_a_missing_header(rf):
@@ -138,11 +76,11 @@ def test_frames_come_only_from_the_h5p_player_origin(settings):
 def test_static_and_media_on_other_hosts_are_allowed_where_they_load(settings):
     settings.STATIC_URL = "https://static.example.jp/s/"
     settings.MEDIA_URL = "https://media.example.jp/m/"
-    directives = _directives(security_headers.csp_for("/", "DENY"))
-    assert directives["script-src"] == "'self' https://static.example.jp"
-    assert "https://media.example.jp" in directives["img-src"]
-    assert "https://media.example.jp" in directives["media-src"]
-    assert "media.example.jp" not in directives["script-src"]
+    found = directives(security_headers.csp_for("/", "DENY"))
+    assert found["script-src"] == "'self' https://static.example.jp"
+    assert "https://media.example.jp" in found["img-src"]
+    assert "https://media.example.jp" in found["media-src"]
+    assert "media.example.jp" not in found["script-src"]
 
 
 def test_the_camera_only_on_the_check_in_page():
