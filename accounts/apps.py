@@ -12,8 +12,10 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks
 
-        from accounts import audit_labels  # noqa: F401  (registers the audit labels)
-        from accounts import sso  # noqa: F401  (marks SSO sign-ins' second factor)
+        from accounts import (
+            audit_labels,  # noqa: F401  (registers the audit labels)
+            sso,  # noqa: F401  (marks SSO sign-ins' second factor)
+        )
         from accounts.checks import check_mfa_encryption_keys
         from accounts.permissions import sync_role_groups
 
