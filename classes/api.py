@@ -547,7 +547,8 @@ def _on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _on_api_error(request, exc.__cause__)
     if isinstance(exc.__cause__, _MalformedBody):
         return _error(request, 422, "malformed", api_messages["malformed"])
-    return _error(request, exc.status_code, "error", exc.message)
+    # A refusal that names its reason (accounts.tokens.TokenRefused: "mfa_required") keeps it.
+    return _error(request, exc.status_code, getattr(exc, "code", "error"), exc.message)
 
 
 @api.exception_handler(Http404)

@@ -556,6 +556,7 @@ def test_tokens_are_refused_while_the_owners_second_factor_is_missing(client, ma
     response = check_in(client, registration.reference, session.pk, token)
 
     assert response.status_code == 403
+    assert response.json()["code"] == "mfa_required"
     assert "二段階認証が必要" in response.json()["detail"]
     assert "second factor" in response.json()["detail"]
     assert not Attendance.objects.exists()
