@@ -1,7 +1,8 @@
 """A database outage answers 503 with ``Retry-After``, not a 500 page (issue 13).
 
 When the database cannot be reached (Django's ``OperationalError`` or ``InterfaceError``,
-raised by a view or by a middleware below, e.g. the session lookup):
+raised by a view or by a middleware below, e.g. the session lookup), or the shared Redis cache
+(its client's connection or timeout error):
 
 - under /api/ and on views marked ``json_errors``: JSON ``{"code": "unavailable", "detail"}``,
   the shape of every other API error (the API's own handler for these errors in
@@ -29,13 +30,17 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.views import defaults
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from base.middleware import json_response, message_for, speaks_json
 
 logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 30
-OUTAGE_ERRORS = (OperationalError, InterfaceError)
+# The shared cache (Redis, CACHE_URL) is as necessary as the database: the rate limits, site
+# settings and class list are read from it, so its outage answers the same way.
+OUTAGE_ERRORS = (OperationalError, InterfaceError, RedisConnectionError, RedisTimeoutError)
 
 
 def is_outage(exc: BaseException | None) -> bool:

@@ -28,7 +28,7 @@ from pydantic import BeforeValidator
 from accounts.roles import Role, has_role
 from accounts.tokens import BearerToken
 from base.inputs import InputError, load_json
-from base.outage import log_outage, outage_response
+from base.outage import RedisConnectionError, RedisTimeoutError, log_outage, outage_response
 from classes import abuse, services
 from classes.availability import availability
 from classes.models import ClassSession, Level, Registration
@@ -558,8 +558,11 @@ def _on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)
+@api.exception_handler(RedisConnectionError)
+@api.exception_handler(RedisTimeoutError)
 def _on_database_outage(request: HttpRequest, exc: Exception) -> HttpResponse:
-    """The database cannot be reached: 503 with Retry-After (base.outage), not a 500."""
+    """The database or the shared cache cannot be reached: 503 with Retry-After
+    (base.outage), not a 500."""
     log_outage(request, exc)
     return outage_response(request)
 

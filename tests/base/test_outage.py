@@ -150,3 +150,27 @@ def test_the_handler_answers_an_outage_raised_anywhere(path, kind):
     assert response.status_code == 503
     assert response["Retry-After"] == "30"
     assert response["Content-Type"].startswith(kind)
+
+
+def _cancel(client, path):
+    body = json.dumps({"phone": "09012345678"})
+    return client.post(path, body, content_type="application/json")
+
+
+@pytest.mark.parametrize("path", ["/classes/", "/api/bookings/ABCD2345/cancel"])
+def test_an_outage_of_the_shared_cache_answers_503_too(client, path, monkeypatch):
+    """Redis down (CACHE_URL=redis://...): the class list and the API's rate limit read it."""
+    request = client.get if path == "/classes/" else lambda p: _cancel(client, p)
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def refused(*args, **kwargs):
+        raise RedisConnectionError("Error 111 connecting to cache.internal:6379.")
+
+    for method in ("get", "get_many", "set", "add", "incr"):
+        monkeypatch.setattr(cache, method, refused)
+    response = request(path)
+    assert_outage_page(response)
+    assert "Error 111" not in response.content.decode()
+    monkeypatch.undo()
+    assert request(path).status_code in (200, 404)  # back: the list, or "no such booking"
