@@ -5,8 +5,11 @@ person."""
 from __future__ import annotations
 
 import pytest
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.urls import reverse
 
+from accounts.backends import has_second_factor
+from accounts.models import User
 from tests.browser.support import audit, new_context, report
 from tests.training.training_views_support import build_cohort, build_world
 
@@ -17,6 +20,10 @@ pytestmark = pytest.mark.browser
 def world(make_user, site_pages):
     world = build_world(make_user)
     world["cohort"] = build_cohort(world)
+    # Every role needs a second factor to reach these pages (MFA_REQUIRED_ROLES).
+    for user in {v for v in world.values() if isinstance(v, User)}:
+        if not has_second_factor(user):
+            TOTP.activate(user, generate_totp_secret())
     return world
 
 
@@ -41,6 +48,8 @@ def test_training_pages_with_data_are_accessible(chromium, live_server, world):
             page = context.new_page()
             response = page.goto(path)
             assert response.status == 200, f"{path} as {who}: {response.status}"
+            # The page itself, not a redirect to the second-factor set-up or the login.
+            assert page.url.endswith(path), f"{path} as {who} ended at {page.url}"
             found = audit(page, live_server.url)
         finally:
             context.close()
