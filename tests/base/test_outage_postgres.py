@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.test import RequestFactory
 
 from base import outage
+from tests.gates.support import ensure_page_tree
 
 pytestmark = [
     pytest.mark.postgres,
@@ -24,6 +25,12 @@ pytestmark = [
     ),
     pytest.mark.django_db(transaction=True),
 ]
+
+
+@pytest.fixture(autouse=True)
+def page_tree():
+    """A transactional test starts on a flushed database: the site and its pages again."""
+    ensure_page_tree()
 
 
 def get(path: str) -> tuple[int, dict[str, str], bytes]:
