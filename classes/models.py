@@ -44,6 +44,10 @@ class Venue(models.Model):
         _("経度"), max_digits=9, decimal_places=6, null=True, blank=True
     )
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
+    chome = models.CharField(_("丁目"), max_length=8, blank=True, help_text=_("例：2"))
+    nearest_station = models.CharField(
+        _("最寄り駅"), max_length=120, blank=True, help_text=_("例：JR山手線 駒込駅 徒歩5分")
+    )
     access = models.TextField(_("行き方"), blank=True)
     accessibility = models.TextField(_("バリアフリー情報"), blank=True)
     is_active = models.BooleanField(_("利用中"), default=True)
