@@ -1,10 +1,22 @@
 """Import 区民ひろば venues from the ward's public-facility open data.
 
-The file is the national 推奨データセット / 自治体標準オープンデータセット 「公共施設一覧」 CSV:
-columns are found by their header name (名称, 名称_カナ, 住所, 方書, 緯度, 経度, 電話番号 …), in
-any order, with other columns ignored. Only rows whose 名称 contains 区民ひろば are kept;
-temporary sites (名称 containing 仮施設) are skipped unless asked for. Existing venues are
-matched by name and updated; a value left empty in the file never erases one in the database.
+Two layouts are read, told apart by their header names (in any order, other columns ignored):
+
+- the national 推奨データセット / 自治体標準オープンデータセット 「公共施設一覧」 CSV (名称,
+  名称_カナ, 住所, 方書, 緯度, 経度, 電話番号 …);
+- the project's compiled list ``classes/data/toshima_kumin_hiroba_full.csv`` (name,
+  facility_type, address, town_from_address, chome_from_address, lat, lon, nearest_station,
+  chome_polygon_2010_derived …). Its ``notes`` and ``*_source`` columns are research notes and are
+  never read; open_days/open_hours are the baby-care space's hours, not the rooms', and are not
+  read either (classes/data/README.md).
+
+Only rows whose 名称 contains 区民ひろば are kept; temporary sites (名称 containing 仮施設, or
+facility_type ``temporary_site``) are skipped unless asked for, and then imported as inactive;
+former sites (名称 starting with 旧, or ``former_site``) are always skipped. 町名 (``Venue.area``)
+and 丁目 come from the file's columns, else from the address, else from the 町丁目 the point lies
+in. Existing venues are matched by name and updated; a value left empty in the file never erases
+one in the database. ``Venue.source`` gets a short attribution residents can read
+(``ATTRIBUTIONS``), never a research note.
 
 ``read_facilities`` parses and checks every row; ``import_venues`` writes the kept rows in one
 transaction, or nothing when a kept row is bad (unless ``skip_invalid``).
@@ -28,7 +40,17 @@ from classes.models import Venue
 
 KEEP_MARKER = "区民ひろば"
 TEMPORARY_MARKER = "仮施設"
+FORMER_MARKER = "旧"
 WARD = "豊島区"
+
+# The attribution shown to residents under a venue imported from each layout.
+ATTRIBUTIONS = {
+    "public_facilities": "出典：豊島区「公共施設一覧」（CC BY 2.1 JP）",
+    "compiled": (
+        "出典：豊島区「公共施設一覧」（CC BY 2.1 JP）、"
+        "東京都福祉局「赤ちゃん・ふらっと一覧」（CC BY 4.0）"
+    ),
+}
 
 # Canonical key → header names used by the national format and its common variants.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -40,13 +62,33 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "latitude": ("緯度",),
     "longitude": ("経度",),
     "phone": ("電話番号",),
+    # The compiled list (toshima_kumin_hiroba_full.csv) adds these.
+    "area": ("town_from_address", "町名"),
+    "chome": ("chome_from_address", "丁目"),
+    "chome_derived": ("chome_polygon_2010_derived",),
+    "nearest_station": ("nearest_station", "最寄り駅"),
+    "facility_type": ("facility_type",),
 }
+# English header names of the compiled list for the national format's keys.
+COLUMNS["name"] += ("name",)
+COLUMNS["address"] += ("address",)
+COLUMNS["latitude"] += ("lat",)
+COLUMNS["longitude"] += ("lon",)
+COMPILED_ONLY = {"area", "chome", "chome_derived", "nearest_station", "facility_type"}
 _HEADER_KEYS = {
     unicodedata.normalize("NFKC", alias).strip(): key
     for key, aliases in COLUMNS.items()
     for alias in aliases
 }
-LIMITS = {"name": 120, "name_kana": 120, "address": 200, "address_detail": 120, "phone": 20}
+LIMITS = {
+    "name": 120,
+    "name_kana": 120,
+    "address": 200,
+    "address_detail": 120,
+    "phone": 20,
+    "nearest_station": 120,
+}
+CHOME = re.compile(r"^[1-9][0-9]?$")
 COORDINATE_RANGE = {"latitude": Decimal(90), "longitude": Decimal(180)}
 SIX_PLACES = Decimal("0.000001")
 
@@ -91,12 +133,25 @@ error_messages: dict[str, tuple[str, str]] = {
         _("%(column)s「%(value)s」が範囲外です。"),
         "%(column)s %(value)r is out of range.",
     ),
+    "area": (
+        _("町名「%(value)s」は豊島区の町名ではありません。"),
+        "The 町名 %(value)r is not a Toshima town name.",
+    ),
+    "chome": (
+        _("丁目「%(value)s」を数字として読めません（例：2）。"),
+        "The 丁目 %(value)r is not a number (e.g. 2).",
+    ),
     "duplicate_name": (
         _("同じ名称の行が %(first)s 行目にもあります。"),
         "The same name is already on line %(first)s.",
     ),
 }
-_COLUMN_LABELS = {"latitude": "緯度", "longitude": "経度", **{k: v[0] for k, v in COLUMNS.items()}}
+_COLUMN_LABELS = {
+    **{k: v[0] for k, v in COLUMNS.items()},
+    "latitude": "緯度",
+    "longitude": "経度",
+    "nearest_station": "最寄り駅",
+}
 
 
 class VenueImportError(Exception):
@@ -150,12 +205,18 @@ class VenueImportReport:
     unchanged: list[str] = field(default_factory=list)
     skipped_other: int = 0
     skipped_temporary: list[str] = field(default_factory=list)
+    skipped_former: list[str] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
 
     @property
     def skipped(self) -> int:
-        return self.skipped_other + len(self.skipped_temporary) + len({e.line for e in self.errors})
+        return (
+            self.skipped_other
+            + len(self.skipped_temporary)
+            + len(self.skipped_former)
+            + len({e.line for e in self.errors})
+        )
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -180,6 +241,29 @@ def area_from_address(address: str) -> str:
     return ""
 
 
+def chome_from_address(address: str, area: str) -> str:
+    """The 丁目 of a Toshima address in 町名: 豊島区駒込2-2-4 → 2, …要町一丁目5番1号 → 1."""
+    text = unicodedata.normalize("NFKC", address or "").replace(" ", "")
+    text = text.replace("雑司ヶ谷", "雑司が谷").replace("雑司ケ谷", "雑司が谷")
+    _before, found, rest = text.partition(WARD + area) if area else ("", "", "")
+    if not found:
+        return ""
+    match = re.match(r"([0-9]{1,2})(?:-|丁目)", rest) or re.match(r"([一二三四五六七])丁目", rest)
+    if match is None:
+        return ""
+    number = match.group(1)
+    return number if number.isdigit() else str("一二三四五六七".index(number) + 1)
+
+
+def split_town_chome(text: str) -> tuple[str, str]:
+    """町名 and 丁目 of a 町丁目 name: 巣鴨３丁目 → (巣鴨, 3); ('', '') when it is not one."""
+    text = unicodedata.normalize("NFKC", text or "").replace(" ", "")
+    match = re.fullmatch(r"(.+?)([0-9]{1,2})丁目", text)
+    if match is None or match.group(1) not in TOSHIMA_AREAS:
+        return "", ""
+    return match.group(1), match.group(2)
+
+
 def read_facilities(
     data: bytes, *, include_temporary: bool = False
 ) -> tuple[list[Facility], VenueImportReport]:
@@ -192,6 +276,7 @@ def read_facilities(
         if header is None or not any(cell.strip() for cell in header):
             raise VenueImportError("empty")
         columns = _map_header(header)
+        layout = "compiled" if COMPILED_ONLY & columns.keys() else "public_facilities"
         facilities: list[Facility] = []
         first_line_of: dict[str, int] = {}
         line = reader.line_num
@@ -203,6 +288,7 @@ def read_facilities(
             facility = _read_row(start, cells, header, columns, report, include_temporary)
             if facility is None:
                 continue
+            facility.values["source"] = ATTRIBUTIONS[layout]
             if facility.name in first_line_of:
                 report.errors.append(
                     RowError(start, "duplicate_name", {"first": first_line_of[facility.name]})
@@ -223,7 +309,10 @@ def import_venues(
     dry_run: bool = False,
     source: str = "",
 ) -> VenueImportReport:
-    """Create or update the venues of the file; nothing is written when a kept row is bad."""
+    """Create or update the venues of the file; nothing is written when a kept row is bad.
+
+    ``source``: the attribution stored on the venues; by default the layout's
+    (``ATTRIBUTIONS``)."""
     facilities, report = read_facilities(data, include_temporary=include_temporary)
     report.dry_run = dry_run
     if report.errors and not skip_invalid:
@@ -236,10 +325,12 @@ def import_venues(
         for facility in facilities:
             venue = existing.get(facility.name)
             values = {k: v for k, v in facility.values.items() if v not in ("", None)}
+            if source:
+                values["source"] = source
             if venue is None:
                 report.created.append(facility.name)
                 if not dry_run:
-                    Venue.objects.create(name=facility.name, source=source, **values)
+                    Venue.objects.create(name=facility.name, **values)
                 continue
             changed = [k for k, v in values.items() if getattr(venue, k) != v]
             if not changed:
@@ -291,17 +382,22 @@ def _read_row(
     if not name:
         report.errors.append(RowError(line, "missing_name"))
         return None
+    kind = cell("facility_type")
     if KEEP_MARKER not in name:
         report.skipped_other += 1
         return None
-    if TEMPORARY_MARKER in name and not include_temporary:
+    if kind == "former_site" or name.startswith(FORMER_MARKER):
+        report.skipped_former.append(name)
+        return None
+    temporary = kind == "temporary_site" or TEMPORARY_MARKER in name
+    if temporary and not include_temporary:
         report.skipped_temporary.append(name)
         return None
     errors: list[RowError] = []
     if len(cells) != len(header):
         errors.append(RowError(line, "cells"))
     values: dict[str, object] = {}
-    for key in ("name", "name_kana", "address", "address_detail", "phone"):
+    for key in ("name", "name_kana", "address", "address_detail", "phone", "nearest_station"):
         value = cell(key)
         if len(value) > LIMITS[key]:
             errors.append(
@@ -327,9 +423,30 @@ def _read_row(
             )
         else:
             values[key] = number.quantize(SIX_PLACES, rounding=ROUND_HALF_UP)
-    values["area"] = area_from_address(values["address"])
+    area, chome = _town_and_chome(line, cell, str(values["address"]), errors)
+    values["area"], values["chome"] = area, chome
+    if temporary:
+        values["is_active"] = False
     if errors:
         report.errors.extend(errors)
         return None
     del values["name"]
     return Facility(line=line, name=name, values=values)
+
+
+def _town_and_chome(line: int, cell, address: str, errors: list[RowError]) -> tuple[str, str]:
+    """町名 and 丁目: the file's columns, else the address, else the 町丁目 of the point."""
+    area = cell("area").replace("雑司ヶ谷", "雑司が谷").replace("雑司ケ谷", "雑司が谷")
+    if area and area not in TOSHIMA_AREAS:
+        errors.append(RowError(line, "area", {"value": area}))
+        return "", ""
+    chome = cell("chome")
+    if chome and not CHOME.match(chome):
+        errors.append(RowError(line, "chome", {"value": chome}))
+        return "", ""
+    area = area or area_from_address(address)
+    chome = chome or chome_from_address(address, area)
+    if not area:
+        area, derived_chome = split_town_chome(cell("chome_derived"))
+        chome = chome or derived_chome
+    return area, chome

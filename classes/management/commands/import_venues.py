@@ -1,4 +1,5 @@
-"""Import 区民ひろば venues from a 公共施設一覧 CSV; the rules live in ``classes.venue_import``.
+"""Import 区民ひろば venues from a 公共施設一覧 CSV or the project's compiled list
+(classes/data/toshima_kumin_hiroba_full.csv); the rules live in ``classes.venue_import``.
 
 Exit status 0 on success, 2 when the import is refused (unreadable file, no 名称 column, or
 bad rows without ``--skip-invalid``); the reasons go to standard error.
@@ -26,7 +27,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--include-temporary",
             action="store_true",
-            help="仮施設も取り込む / also import temporary sites (名称 containing 仮施設)",
+            help=(
+                "仮施設も（利用停止として）取り込む / also import temporary sites "
+                "(名称 containing 仮施設), as inactive venues"
+            ),
         )
         parser.add_argument(
             "--skip-invalid",
@@ -55,7 +59,6 @@ class Command(BaseCommand):
                 include_temporary=options["include_temporary"],
                 skip_invalid=options["skip_invalid"],
                 dry_run=options["dry_run"],
-                source=f"公共施設一覧（{path.name}）",
             )
         except VenueImportError as exc:
             self._write_errors(exc.errors)
@@ -84,6 +87,9 @@ class Command(BaseCommand):
         out(f"  区民ひろば以外 / not a 区民ひろば: {report.skipped_other}")
         out(f"  仮施設 / temporary sites: {len(report.skipped_temporary)}")
         for name in report.skipped_temporary:
+            out(f"    - {name}")
+        out(f"  旧施設 / former sites: {len(report.skipped_former)}")
+        for name in report.skipped_former:
             out(f"    - {name}")
         if report.errors:
             out(f"  誤りのある行 / rows with errors: {len({e.line for e in report.errors})}")
