@@ -48,6 +48,12 @@ class BookingForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text=_("入力すると、受付の確認と前日のお知らせをメールでお送りします。"),
     )
+    # SMS notices for people without e-mail (helper C; rule: Registration.can_receive_sms).
+    sms_consent = forms.BooleanField(
+        label=_("携帯電話にSMSでお知らせを受け取る（070・080・090の番号のみ）"),
+        required=False,
+        help_text=_("メールアドレスがない方に、前日のお知らせなどを短いSMSでお送りします。"),
+    )
     consent = forms.BooleanField(
         label=_("個人情報の取扱いについて同意します"),
         required=False,  # checked in clean() so the message is the service's, in plain words
@@ -77,6 +83,7 @@ class BookingForm(forms.Form):
             wants_loaner=bool(data.get("wants_loaner")),
             email=data.get("email", ""),
             consent=bool(data.get("consent")),
+            sms_consent=bool(data.get("sms_consent")),
         )
 
 

@@ -38,6 +38,12 @@ class StaffBookingForm(BookingForm):
         consent.help_text = _(
             "個人情報の取扱いを読み上げるか窓口でお見せして、同意をいただいてからチェックします。"
         )
+        sms = self.fields["sms_consent"]
+        sms.label = _("ご本人が携帯電話へのSMSでのお知らせを希望した（070・080・090の番号のみ）")
+        sms.help_text = _(
+            "メールアドレスのない方に、前日のお知らせ・繰り上げ・中止をSMSでお送りします。"
+            "希望されない方は電話でお知らせします（要電話連絡）。"
+        )
 
     def clean(self) -> dict:
         # BookingForm.clean() skips the booking rules while any field has an error; a missing

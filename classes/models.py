@@ -360,6 +360,9 @@ class Registration(models.Model):
     device = models.CharField(_("お使いのスマホ"), max_length=8, choices=Device.choices)
     wants_loaner = models.BooleanField(_("貸出用スマホを希望"), default=False)
     email = models.EmailField(_("メールアドレス"), blank=True)
+    # Whether the person asked for SMS notices; it counts only for a mobile number
+    # (070・080・090), see ``can_receive_sms`` and ``classes.sms.is_mobile_number``.
+    sms_consent = models.BooleanField(_("SMSでのお知らせを希望"), default=False)
     consented_at = models.DateTimeField(_("個人情報の取扱いへの同意"))
     channel = models.CharField(_("受付方法"), max_length=8, choices=Channel.choices)
     created_by = models.ForeignKey(
@@ -427,6 +430,13 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"{self.reference} {self.name}"
 
+    @property
+    def can_receive_sms(self) -> bool:
+        """Whether notices may go by SMS: consent given, on a mobile number (070・080・090)."""
+        from classes.sms import is_mobile_number
+
+        return self.sms_consent and is_mobile_number(self.phone)
+
 
 class Attendance(models.Model):
     class Status(models.TextChoices):
@@ -460,7 +470,13 @@ class Attendance(models.Model):
 
 
 class PhoneCall(models.Model):
-    """An entry on the 要電話連絡 worklist: someone without e-mail who must be phoned."""
+    """An entry on the 要電話連絡 worklist: someone reachable neither by e-mail nor by SMS (or
+    whose mail or SMS could not be sent) who must be phoned.
+
+    An entry stays open until the call reaches the person (連絡済み) or a message is left
+    (伝言を残した); 不在 records the try and sets ``retry_at``, the time to call again. Every
+    try is a ``PhoneCallAttempt`` (who, when, outcome).
+    """
 
     class Reason(models.TextChoices):
         PROMOTED = "promoted", _("キャンセル待ちから繰り上げ")
@@ -471,6 +487,12 @@ class PhoneCall(models.Model):
     class Cause(models.TextChoices):
         NO_EMAIL = "no_email", _("メールアドレスなし")
         MAIL_FAILED = "mail_failed", _("メールを送れなかった")
+        SMS_FAILED = "sms_failed", _("SMSを送れなかった")
+
+    class Outcome(models.TextChoices):
+        REACHED = "reached", _("連絡済み")
+        NO_ANSWER = "no_answer", _("不在（かけ直す）")
+        MESSAGE = "message", _("伝言を残した")
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="phone_calls"
@@ -488,6 +510,9 @@ class PhoneCall(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     note = models.CharField(_("メモ"), max_length=200, blank=True)
+    # How the call ended: empty while open and not tried, 不在 while waiting to call again.
+    outcome = models.CharField(_("結果"), max_length=10, choices=Outcome.choices, blank=True)
+    retry_at = models.DateTimeField(_("かけ直す時刻"), null=True, blank=True)
 
     wagtail_reference_index_ignore = True
 
@@ -513,9 +538,32 @@ class PhoneCall(models.Model):
         return f"{self.registration.reference} {self.get_reason_display()}"
 
 
+class PhoneCallAttempt(models.Model):
+    """One try at a 要電話連絡 call: who called, when, and how it ended."""
+
+    call = models.ForeignKey(PhoneCall, on_delete=models.CASCADE, related_name="attempts")
+    outcome = models.CharField(_("結果"), max_length=10, choices=PhoneCall.Outcome.choices)
+    called_at = models.DateTimeField(_("電話した日時"), default=timezone.now)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    retry_at = models.DateTimeField(_("かけ直す時刻"), null=True, blank=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        ordering = ["called_at", "pk"]
+        verbose_name = _("電話連絡の記録")
+        verbose_name_plural = _("電話連絡の記録")
+
+    def __str__(self) -> str:
+        return f"{self.call_id} {self.get_outcome_display()}"
+
+
 class Notification(models.Model):
-    """One e-mail about a booking, in the outbox: written ``pending`` in the transaction that
-    books, promotes or cancels, and sent by the worker (``classes.notifications``).
+    """One e-mail or SMS about a booking, in the outbox: written ``pending`` in the transaction
+    that books, promotes or cancels, and sent by the worker (``classes.notifications``).
+    ``channel`` says which; one step (registration, session, kind) has one row either way.
 
     A failed send stays ``pending`` with ``next_attempt_at`` later; after
     ``CLASSES_MAIL_MAX_ATTEMPTS`` failed tries it becomes ``failed`` and the person goes on
@@ -527,8 +575,15 @@ class Notification(models.Model):
         SENT = "sent", _("送信済み")
         FAILED = "failed", _("送信できず")
 
+    class Channel(models.TextChoices):
+        MAIL = "mail", _("メール")
+        SMS = "sms", _("SMS")
+
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="notifications"
+    )
+    channel = models.CharField(
+        _("送り方"), max_length=4, choices=Channel.choices, default=Channel.MAIL
     )
     session = models.ForeignKey(
         ClassSession, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -540,7 +595,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("送信を試みた回数"), default=0)
-    # The exception's class and SMTP code only: never the address or the message text.
+    # The exception's class and SMTP / HTTP code only: never the address or the message text.
     last_error = models.CharField(_("最後の送信エラー"), max_length=200, blank=True)
     next_attempt_at = models.DateTimeField(_("次の送信"), null=True, blank=True)
 

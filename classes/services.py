@@ -50,7 +50,8 @@ from classes.models import (
     Venue,
     count_subquery,
 )
-from classes.notifications import notify
+from classes.notifications import notify, record_call_outcome
+from classes.sms import is_mobile_number
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +71,10 @@ error_messages = {
         "電話番号は、市外局番から10けたか11けたの数字で入力してください（例：03-3981-1111）。"
     ),
     "email_invalid": _("メールアドレスの形式が正しくありません。"),
+    "sms_not_mobile": _(
+        "SMSでのお知らせは、070・080・090 で始まる携帯電話の番号にだけお送りできます。"
+        "チェックを外すか、携帯電話の番号を入力してください。"
+    ),
     "consent_required": _("個人情報の取扱いに同意していただく必要があります。"),
     "required": _("この項目を入力してください。"),
     "too_long": _("%(limit)s 文字以内で入力してください。"),
@@ -183,6 +188,7 @@ class BookingRequest:
     wants_loaner: bool = False
     email: str = ""
     consent: bool = False
+    sms_consent: bool = False
     errors: dict[str, str] = field(default_factory=dict, init=False, repr=False)
 
     def clean(self) -> BookingRequest:
@@ -223,6 +229,8 @@ class BookingRequest:
                 errors["email"] = BookingError("email_invalid", field="email")
             if len(self.email) > 254:
                 errors["email"] = BookingError("too_long", field="email", limit=254)
+        if self.sms_consent and "phone" not in errors and not is_mobile_number(self.phone):
+            errors["sms_consent"] = BookingError("sms_not_mobile", field="sms_consent")
         if not self.consent:
             errors["consent"] = BookingError("consent_required", field="consent")
         return errors
@@ -376,6 +384,7 @@ def _book(
             device=request.device,
             wants_loaner=request.wants_loaner,
             email=request.email,
+            sms_consent=request.sms_consent,
             consented_at=timezone.now(),
             channel=channel,
             created_by=created_by,
@@ -624,21 +633,11 @@ def _lowest_free_seat(taken: set[int | None], capacity: int) -> int | None:
 
 
 def mark_call_done(call: PhoneCall, by=None, note: str = "") -> PhoneCall:
-    """Record that the person was phoned; marking it again keeps the first time and caller."""
+    """Record that the person was phoned; marking it again keeps the first time and caller.
+
+    (連絡済み; the other outcomes: ``classes.notifications.record_call_outcome``.)"""
     with transaction.atomic(durable=True):
-        locked = PhoneCall.objects.select_for_update().get(pk=call.pk)
-        fields = []
-        if locked.done_at is None:
-            locked.done_at = timezone.now()
-            locked.done_by = by
-            fields += ["done_at", "done_by"]
-        note = _squash(note)[:200]
-        if note:
-            locked.note = note
-            fields.append("note")
-        if fields:
-            locked.save(update_fields=fields)
-    call.refresh_from_db()
+        record_call_outcome(call, PhoneCall.Outcome.REACHED, by=by, note=_squash(note))
     return call
 
 

@@ -316,6 +316,18 @@ EMAIL_TIMEOUT = 20
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "豊島区 ICT学習 <no-reply@example.jp>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- SMS (classes.sms; docs/operations.md "SMS") ------------------------------------------
+
+# classes.sms.ConsoleBackend (default), FileBackend (SMS_FILE_PATH), LocmemBackend (tests) or
+# TwilioBackend (an HTTP provider with Twilio's API shape: the four SMS_API_* / SMS_SENDER).
+SMS_BACKEND = env_str("SMS_BACKEND", "classes.sms.ConsoleBackend")
+SMS_FILE_PATH = env_str("SMS_FILE_PATH")
+SMS_API_URL = env_str("SMS_API_URL", "https://api.twilio.com")
+SMS_API_ACCOUNT = env_str("SMS_API_ACCOUNT")
+SMS_API_TOKEN = env_str("SMS_API_TOKEN")
+SMS_SENDER = env_str("SMS_SENDER")
+SMS_API_TIMEOUT = env_int("SMS_API_TIMEOUT", 10)
+
 # --- Background tasks -------------------------------------------------------------------
 
 TASK_BACKENDS = {
