@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import CreateView, SnippetViewSet
 
@@ -27,7 +28,7 @@ class H5PPackageCreateView(CreateView):
                 user=self.request.user,
             )
         except H5PStoreError as exc:
-            form.add_error("file", exc.one_line)
+            form.add_error("file", exc.message)
             return self.form_invalid(form)
         return self.save_action()
 
@@ -39,6 +40,9 @@ class H5PPackageViewSet(SnippetViewSet):
     menu_order = 240
     add_to_admin_menu = True
     add_view_class = H5PPackageCreateView
+    # Both fields in labelled panels, so the file field shows its label, help and refusal
+    # reasons in place (the edit form has no file field, and Wagtail hides its panel there).
+    panels = [FieldPanel("file"), FieldPanel("title")]
     list_display = ["title", "content_type", "scoring_summary", "max_score_label", "created_at"]
     list_filter = ["scoring"]
     search_fields = ["title"]

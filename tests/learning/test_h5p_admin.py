@@ -37,13 +37,64 @@ def test_admin_uploads_a_package(client, make_user, media):
     assert stored_files(media / "h5p" / "content" / str(package.uuid))
 
 
-def test_rejection_is_shown_next_to_the_file_field(client, make_user, media):
+def file_field_block(html: str) -> str:
+    """The Wagtail field block that holds the file input (its label, help, errors and input)."""
+    match = re.search(r'<section[^>]*id="panel-file-section".*?</section>', html, re.S)
+    assert match, "the file field is not rendered inside a labelled panel"
+    return match.group(0)
+
+
+def described_ids_exist(html: str, input_id: str) -> list[str]:
+    tag = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', html).group(0)
+    ids = re.search(r'aria-describedby="([^"]*)"', tag).group(1).split()
+    missing = [i for i in ids if f'id="{i}"' not in html]
+    assert not missing, f"aria-describedby points at nothing: {missing}"
+    return ids
+
+
+def test_upload_form_labels_and_explains_the_file_field(client, make_user, media):
     client.force_login(make_user(Role.ADMIN, mfa=True))
-    response = client.post(ADD_URL, {"title": "", "file": upload(FIXTURES / "hostile-xss-svg.h5p")})
+    html = client.get(ADD_URL).content.decode()
+    block = file_field_block(html)
+    assert re.search(r'<label[^>]*for="id_file"[^>]*>.*H5P ファイル', block, re.S)
+    assert ".h5p" in block and "zip" in block and "200 MB" in block  # what it is, the limit
+    ids = described_ids_exist(html, "id_file")
+    assert any("helptext" in i for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("fixture", "japanese"),
+    [
+        ("invalid-broken-h5p-json.h5p", "JSON として読み取れません（h5p.json）。"),
+        ("invalid-malformed-library-directory.h5p", "library!"),
+        ("hostile-xss-svg.h5p", "この種類のファイルは使えません（content/images/xss.svg）。"),
+    ],
+)
+def test_each_refusal_is_shown_in_place_and_nothing_is_created(
+    client, make_user, media, fixture, japanese
+):
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    response = client.post(ADD_URL, {"title": "", "file": upload(FIXTURES / fixture)})
     assert response.status_code == 200
-    errors = response.context["form"].errors["file"]
-    assert "content/images/xss.svg" in errors[0] and "not allowed" in errors[0]
-    assert not H5PPackage.objects.exists() and stored_files(media) == []
+    html = response.content.decode()
+    block = file_field_block(html)
+    errors = re.search(
+        r'<div class="w-field__errors"[^>]*id="([^"]+)"[^>]*>(.*?)</div>', block, re.S
+    )
+    assert errors and japanese in errors.group(2)
+    assert errors.group(1) in described_ids_exist(html, "id_file")
+    assert 'aria-invalid="true"' in re.search(r'<input[^>]*id="id_file"[^>]*>', html).group(0)
+    assert not H5PPackage.objects.exists() and not H5PLibrary.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_refusal_reason_is_english_in_english(client, make_user, media):
+    client.force_login(make_user(Role.ADMIN, mfa=True))
+    client.cookies["django_language"] = "en"
+    response = client.post(ADD_URL, {"title": "", "file": upload(FIXTURES / "hostile-xss-svg.h5p")})
+    block = file_field_block(response.content.decode())
+    assert "This type of file is not allowed (content/images/xss.svg)." in block
+    assert "使えません" not in block
 
 
 def test_form_refuses_new_libraries_for_a_non_admin(make_user, media):
