@@ -272,10 +272,19 @@ def test_iphone_without_barcode_detector_scans_a_slip_from_the_camera(checkin, c
         assert attendance.status == Attendance.Status.PRESENT
         assert attendance.recorded_by == checkin["trainer"]
 
-        # The camera keeps reading for the next slip; the same slip is not sent again within
-        # a few seconds (the service would record nothing new anyway).
-        page.get_by_role("button", name="カメラを止める").click()
+        # The camera keeps reading for the next slip until the trainer stops it or the page is
+        # hidden (the phone is put away): then the camera is switched off.
+        page.evaluate(
+            """() => {
+              window.__tracks = document.querySelector("[data-camera-video]").srcObject
+                .getTracks();
+              Object.defineProperty(document, "hidden", { value: true, configurable: true });
+              document.dispatchEvent(new Event("visibilitychange"));
+            }"""
+        )
         expect(page.locator("[data-camera-video]")).to_be_hidden()
+        assert page.evaluate("window.__tracks.every(track => track.readyState === 'ended')")
+        expect(page.get_by_role("button", name="カメラで読み取る")).to_be_visible()
         assert page.evaluate("window.jsQR !== undefined")
         assert errors == []
         context.close()
