@@ -10,7 +10,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from classes.models import Notification, PhoneCall
+from classes import sms
+from classes.models import ClassSession, Notification, PhoneCall, Registration
 from classes.services import allocate_seat, cancel_session
 from tests.classes.factories import booking, make_series, make_session
 
@@ -59,6 +60,27 @@ def test_running_twice_sends_nothing_twice(booked_day, capsys):
     assert Notification.objects.filter(kind="reminder").count() == 1
     second = capsys.readouterr().out.strip().splitlines()[-1]
     assert "mailed 0" in second and "phone worklist 0" in second
+
+
+def test_sms_consent_on_a_mobile_takes_people_off_the_phone_list(booked_day, capsys):
+    session = booked_day["session"]
+    ClassSession.objects.filter(pk=session.pk).update(capacity=10)
+    texted = allocate_seat(
+        session, booking(5, phone="090-1234-5678", sms_consent=True), channel="phone"
+    )
+    # Consent on a number that is not a mobile does not count (the form refuses it too).
+    landline = allocate_seat(session, booking(6), channel="phone")
+    Registration.objects.filter(pk=landline.pk).update(sms_consent=True)
+    call_command("send_class_reminders", "--date", DAY.isoformat())
+    [message] = sms.outbox
+    assert message.to == "09012345678"
+    assert texted.reference in message.body and "明日1/8(火)10:00" in message.body
+    listed = set(PhoneCall.objects.values_list("registration", flat=True))
+    assert listed == {booked_day["without_mail"].pk, landline.pk}
+    out = capsys.readouterr().out
+    assert "mailed 1" in out and "texted 1" in out and "phone worklist 2" in out
+    call_command("send_class_reminders", "--date", DAY.isoformat())
+    assert len(sms.outbox) == 1
 
 
 def test_whole_series_bookings_are_reminded_for_each_session():

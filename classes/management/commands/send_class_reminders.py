@@ -1,6 +1,7 @@
 """Queue the day-before reminders for one day's sessions (default: tomorrow).
 
-E-mail goes to those who gave an address; everyone else is put on the 要電話連絡 worklist.
+E-mail goes to those who gave an address, an SMS to those without one who agreed to SMS on a
+mobile number; everyone else is put on the 要電話連絡 worklist.
 Running it twice sends nothing twice (``classes.notifications.send_day_before_reminders``).
 Meant for a daily timer (cron, systemd) in the afternoon.
 """
@@ -50,6 +51,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{summary['day']}: 開催回 / sessions {summary['sessions']}, "
             f"メール / mailed {summary['mailed']}, "
+            f"SMS / texted {summary.get('texted', 0)}, "
             f"要電話連絡に追加 / added to the phone worklist {summary['listed']}"
         )
 
