@@ -93,7 +93,8 @@ def test_past_classes_across_venues_and_areas_in_the_past_and_the_current_fiscal
     if (timezone.localdate() - fiscal_year_dates(year + 1)[0]).days > 30:  # not in early April
         assert sessions.filter(starts_at__gte=end).exists()
     assert sessions.aggregate(last=Max("ends_at"))["last"] < timezone.now()
-    assert sessions.values("venue").distinct().count() == Venue.objects.count() == 6
+    # The six demo venues of the analytics demo (of the 26 区民ひろば the seed loads).
+    assert sessions.values("venue").distinct().count() == 6
     assert all(area in TOSHIMA_AREAS for area in Venue.objects.values_list("area", flat=True))
     assert sessions.filter(status=ClassSession.Status.CANCELLED).exists()
 

@@ -33,10 +33,14 @@ def test_seed_demo_loads_real_data_and_is_idempotent(capsys):
     call_command("seed_demo", allow_production_demo=True)
     assert _counts() == first
 
-    # The 6 区民ひろば rows of classes/data (the 7th row is an office, not a venue).
-    assert first[0] == 6
+    # The 26 区民ひろば of classes/data (not the 3 temporary sites nor the former one), each
+    # with a 町名 and 23 with an address; no research note in 行き方.
+    assert first[0] == 26
     assert Venue.objects.get(name="区民ひろば駒込").address == "豊島区駒込2-2-4"
-    assert not Venue.objects.filter(name__startswith="地域区民ひろば課").exists()
+    assert Venue.objects.exclude(address="").count() == 23
+    assert not Venue.objects.filter(area="").exists()
+    assert not Venue.objects.exclude(access="").exists()
+    assert not Venue.objects.filter(name__contains="仮施設").exists()
     # 25 smartphone units and 15 information-security units.
     assert CurriculumUnit.objects.filter(track="smartphone").count() == 25
     assert CurriculumUnit.objects.filter(track="security").count() == 15

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import csv
 from datetime import time, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.apps import apps
@@ -34,9 +33,11 @@ from base.homepage import HOME_LEAD, HOME_TITLE
 from base.models import HomePage
 from classes.models import ClassSeries, Level, Registration, Venue
 from classes.services import BookingRequest, allocate_seat, create_series_sessions
+from classes.venue_import import import_venues
 from courses.models import CurriculumUnit
 from demo.analytics import STAFF, seed_analytics_demo, staff_identity
 from demo.courses import import_demo_packages, seed_course_pages
+from demo.training import seed_current_training
 
 # Demo only: documented in the README, printed by the command, never for production data.
 DEMO_USERS = [
@@ -215,13 +216,6 @@ def _data_path(app_label: str, name: str) -> Path:
     return Path(apps.get_app_config(app_label).path) / "data" / name
 
 
-def _decimal(value: str) -> Decimal | None:
-    try:
-        return Decimal(value) if value.strip() else None
-    except InvalidOperation:
-        return None
-
-
 class Command(BaseCommand):
     help = (
         "デモ用データを読み込みます（何度実行しても同じ結果になります）。 / "
@@ -253,6 +247,7 @@ class Command(BaseCommand):
         # Outside the block above: allocate_seat opens its own durable transaction.
         classes = self._classes()
         analytics = seed_analytics_demo()
+        training = seed_current_training()
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
             f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}. "
@@ -263,6 +258,10 @@ class Command(BaseCommand):
             f"past classes {analytics['series']} in FY{analytics['fiscal_year']}, "
             f"venues with a 町名 {analytics['venues']}, "
             f"training completions {analytics['completions']}."
+        )
+        self.stdout.write(
+            f"Training this fiscal year: requirements {training['requirements']}, "
+            f"寺子屋ICT members {training['cohort_members']}."
         )
         for problem in problems:
             self.stderr.write(f"デモ用H5Pを登録できませんでした / Demo H5P not stored: {problem}")
@@ -288,24 +287,14 @@ class Command(BaseCommand):
         return home
 
     def _venues(self) -> int:
-        count = 0
+        """The 26 区民ひろば of classes/data through the venue importer (temporary and former
+        sites left out); an older seed's research notes (the old file's ``note`` column, once
+        loaded into 行き方) are cleared."""
+        import_venues(_data_path("classes", "toshima_kumin_hiroba_full.csv").read_bytes())
         with _data_path("classes", "toshima_kumin_hiroba.csv").open(encoding="utf-8") as fh:
-            for row in csv.DictReader(fh):
-                name = row["name_ja"].strip()
-                if not name.startswith("区民ひろば"):
-                    continue
-                Venue.objects.update_or_create(
-                    name=name,
-                    defaults={
-                        "address": row["address_ja"].strip(),
-                        "latitude": _decimal(row["lat"]),
-                        "longitude": _decimal(row["lon"]),
-                        "access": row["note"].strip(),
-                        "source": row["source"].strip(),
-                    },
-                )
-                count += 1
-        return count
+            old_notes = {row["note"].strip() for row in csv.DictReader(fh)} - {""}
+        Venue.objects.filter(access__in=old_notes).update(access="")
+        return Venue.objects.filter(is_active=True).count()
 
     def _curricula(self) -> int:
         count = 0
