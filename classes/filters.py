@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from dataclasses import dataclass, field
 
 from django import forms
@@ -9,7 +11,7 @@ from django.db.models import Min, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from classes.choices import TOSHIMA_AREAS
+from classes import geo
 from classes.models import ClassSeries, ClassSession, Level, Registration, Venue
 
 DEVICE_CHOICES = [
@@ -27,10 +29,46 @@ class ClassItem:
     sessions: list[ClassSession] = field(default_factory=list)
     seats_left: int = 0
     waiting: int = 0
+    distance_km: float | None = None  # set by 近い順: from the chosen point to the venue
 
     @property
     def is_full(self) -> bool:
         return self.seats_left == 0
+
+
+# 並び順: the soonest first, or the nearest venue first (from a 町名 or the phone's location).
+SORT_DATE = ""
+SORT_NEAR = "near"
+SORT_CHOICES = [(SORT_DATE, _("日付の早い順")), (SORT_NEAR, _("近い順"))]
+# The phone's location, as the list's JavaScript sends it: degrees rounded to
+# ``geo.COORDINATE_PLACES`` decimals. Only such values are cached (a key per ~100 m square);
+# anything else is rounded for the sort but bypasses the cache (classes.views.cache_parts).
+COORDINATE_PARAMETERS = ("lat", "lon")
+ROUNDED_COORDINATE = re.compile(rf"^-?[0-9]{{1,3}}\.[0-9]{{1,{geo.COORDINATE_PLACES}}}$")
+
+
+def is_rounded_coordinate(value: str) -> bool:
+    """True for a coordinate as the list's JavaScript sends it (at most 3 decimals)."""
+    return bool(ROUNDED_COORDINATE.match(value))
+
+
+def phone_point(data) -> geo.Point | None:
+    """The rounded (lat, lon) of the GET parameters ``lat`` and ``lon``, if both are numbers
+    inside the ward's box; None otherwise (the list then sorts from the 町名, or by date)."""
+    try:
+        point = (float(data.get("lat", "")), float(data.get("lon", "")))
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(value) for value in point):
+        return None
+    point = (geo.rounded(point[0]), geo.rounded(point[1]))
+    return point if geo.in_ward_box(point) else None
+
+
+def venue_point(venue: Venue) -> geo.Point | None:
+    if venue.latitude is None or venue.longitude is None:
+        return None
+    return (float(venue.latitude), float(venue.longitude))
 
 
 def upcoming_sessions() -> QuerySet[ClassSession]:
@@ -39,7 +77,14 @@ def upcoming_sessions() -> QuerySet[ClassSession]:
 
 
 class ClassFilterForm(forms.Form):
-    """Search by area, venue, first date, level and device; every field is optional."""
+    """Search by area, venue, first date, level and device, in date or distance order; every
+    field is optional.
+
+    地域 lists the ward's 20 町名 (``geo.town_names``) and keeps the classes at venues of that
+    町名. 近い順 orders by the distance from the phone's location when the page's JavaScript
+    sent one (``lat``/``lon``, rounded), else from the chosen 町名's point (``geo.town_points``);
+    then 地域 is the starting point, not a filter, so the nearest classes of the neighbouring
+    町 are listed too."""
 
     area = forms.ChoiceField(label=_("地域"), required=False)
     venue = forms.ChoiceField(label=_("会場"), required=False)
@@ -53,6 +98,12 @@ class ClassFilterForm(forms.Form):
     )
     device = forms.ChoiceField(
         label=_("スマホの種類"), required=False, choices=[("", _("すべて"))] + DEVICE_CHOICES
+    )
+    sort = forms.ChoiceField(
+        label=_("並び順"),
+        required=False,
+        choices=SORT_CHOICES,
+        help_text=_("近い順は、地域で選んだ町から近い会場の順に、ほかの町の教室も並べます。"),
     )
 
     def __init__(self, *args, choices_of: ClassFilterForm | None = None, **kwargs) -> None:
@@ -70,23 +121,54 @@ class ClassFilterForm(forms.Form):
             .order_by("name")
             .values_list("pk", "name", "area")
         )
-        areas = {area for _pk, _name, area in venues if area}
-        order = {name: i for i, name in enumerate(TOSHIMA_AREAS)}
         self.fields["area"].choices = [("", _("すべて"))] + [
-            (area, area) for area in sorted(areas, key=lambda a: (order.get(a, 99), a))
+            (area, area) for area in geo.town_names()
         ]
         self.fields["venue"].choices = [("", _("すべて"))] + [
             (str(pk), name) for pk, name, _area in venues
         ]
 
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("sort") == SORT_NEAR and self.origin() is None:
+            self.add_error(
+                "area", _("近い順で並べるには、地域（お住まいの町名）を選んでください。")
+            )
+        return data
+
+    def origin(self) -> geo.Point | None:
+        """Where 近い順 measures from: the phone's rounded location, else the 町名's point."""
+        point = phone_point(self.data)
+        if point is not None:
+            return point
+        area = self.cleaned_data.get("area") if hasattr(self, "cleaned_data") else None
+        return geo.town_points().get(area or "")
+
     def items(self) -> list[ClassItem]:
-        """The cards that match, soonest first (empty if the form is not valid)."""
+        """The cards that match, soonest or nearest first (empty if the form is not valid)."""
         if not self.is_valid():
             return []
-        data = self.cleaned_data
+        data = dict(self.cleaned_data)
+        origin = self.origin() if data.get("sort") == SORT_NEAR else None
+        if origin is not None:
+            data["area"] = ""  # the starting point, not a filter
+        items = self._single_sessions(data) + self._whole_series(data)
+        if origin is None:
+            return sorted(items, key=lambda item: (item.session.starts_at, item.series.title))
+        for item in items:
+            distances = [
+                geo.distance_km(origin, point)
+                for point in (venue_point(s.venue) for s in item.sessions)
+                if point is not None
+            ]
+            item.distance_km = min(distances) if distances else None
         return sorted(
-            self._single_sessions(data) + self._whole_series(data),
-            key=lambda item: (item.session.starts_at, item.series.title),
+            items,
+            key=lambda item: (
+                math.inf if item.distance_km is None else item.distance_km,
+                item.session.starts_at,
+                item.series.title,
+            ),
         )
 
     @staticmethod

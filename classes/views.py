@@ -34,7 +34,13 @@ from base.site import help_phone
 from base.text_size import current_text_size
 from classes import abuse, listing_cache
 from classes.availability import bookability, series_sessions, sessions_of
-from classes.filters import ClassFilterForm, ClassItem, add_availability
+from classes.filters import (
+    COORDINATE_PARAMETERS,
+    ClassFilterForm,
+    ClassItem,
+    add_availability,
+    is_rounded_coordinate,
+)
 from classes.forms import BookingForm, CancelLookupForm
 from classes.models import ClassSession, Registration
 from classes.services import (
@@ -50,7 +56,9 @@ from classes.slips import qr_svg, registration_calendar
 
 PAGE_SIZE = 20
 # The GET parameters of the class list (the filter form's fields and the page).
-LIST_PARAMETERS = frozenset({"area", "venue", "date_from", "level", "device", "page"})
+LIST_PARAMETERS = frozenset(
+    {"area", "venue", "date_from", "level", "device", "page", "sort", *COORDINATE_PARAMETERS}
+)
 # Stands for the CSRF token in the cached list page (letters only: escaping leaves it alone).
 CSRF_PLACEHOLDER = "csrfTokenPlaceholderClassList"
 # Session keys: bookings this browser may see, the one it is about to cancel, the last
@@ -197,6 +205,8 @@ class SessionListView(TemplateView):
             page_like = values[0].isascii() and values[0].isdigit() and len(values[0]) <= 3
             if name == "page" and not page_like:
                 return None
+            if name in COORDINATE_PARAMETERS and not is_rounded_coordinate(values[0]):
+                return None  # a phone's location is cached only rounded (classes.filters)
             parts += [name, values[0]]
         return parts
 
