@@ -1,4 +1,5 @@
-"""Staff sign-in with the ward's directory (OpenID Connect through allauth's socialaccount).
+"""Staff sign-in with the ward's directory (OpenID Connect or SAML 2.0 through allauth's
+socialaccount).
 
 Only people already in the roster sign in: the identity provider's claims are matched to a
 user by employee number (``SSO_EMPLOYEE_NUMBER_CLAIM``, as the roster import stores it), then
@@ -27,17 +28,48 @@ from accounts.middleware import mark_second_factor_by_sso
 from accounts.models import User
 from base.audit import log_action
 
-PROVIDER = "openid_connect"
+OIDC = "openid_connect"
+SAML = "saml"
 
 
 def sso_enabled() -> bool:
     """Whether the ward's identity provider is configured (the login page offers it)."""
-    return bool(settings.SOCIALACCOUNT_PROVIDERS.get(PROVIDER, {}).get("APPS"))
+    return any(settings.SOCIALACCOUNT_PROVIDERS.get(p, {}).get("APPS") for p in (OIDC, SAML))
 
 
-def claims_of(extra_data: dict[str, Any]) -> dict[str, Any]:
-    """The provider's claims: the ID token's, overridden by the userinfo endpoint's."""
-    return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
+def directory_account_providers() -> set[str]:
+    """The ``SocialAccount.provider`` values of the configured directories: an OIDC app's
+    ``provider_id`` (or the provider's id without one) and ``saml``."""
+    names = {SAML}
+    for app in settings.SOCIALACCOUNT_PROVIDERS.get(OIDC, {}).get("APPS", []):
+        names.add(app.get("provider_id") or OIDC)
+    return names
+
+
+def _first(values: Any) -> Any:
+    if isinstance(values, list | tuple):
+        return values[0] if values else None
+    return values
+
+
+def claims_of(sociallogin) -> dict[str, Any]:
+    """The directory's statements about the person, as OIDC claims.
+
+    OIDC: the ID token's claims, overridden by the userinfo endpoint's. SAML: the signed
+    assertion's attributes (lists of values, allauth's ``extra_data``) under the names of
+    ``SSO_SAML_EMPLOYEE_NUMBER_ATTRIBUTE`` and ``SSO_SAML_EMAIL_ATTRIBUTE``; the address comes
+    from the ward's own directory in an assertion signed with its key, so it counts as verified.
+    """
+    extra_data = sociallogin.account.extra_data or {}
+    if sociallogin.account.provider != SAML:
+        return {**(extra_data.get("id_token") or {}), **(extra_data.get("userinfo") or {})}
+    return {
+        settings.SSO_EMPLOYEE_NUMBER_CLAIM: _first(
+            extra_data.get(settings.SSO_SAML_EMPLOYEE_NUMBER_ATTRIBUTE)
+        ),
+        "email": _first(extra_data.get(settings.SSO_SAML_EMAIL_ATTRIBUTE))
+        or sociallogin.user.email,
+    }
 
 
 def roster_user(claims: dict[str, Any]) -> User | None:
@@ -61,7 +93,7 @@ class StaffSSOAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
         if sociallogin.is_existing:
             return
-        claims = claims_of(sociallogin.account.extra_data)
+        claims = claims_of(sociallogin)
         user = roster_user(claims)
         if user is None:
             log_action(
@@ -93,5 +125,5 @@ class StaffSSOAdapter(DefaultSocialAccountAdapter):
 @receiver(user_logged_in)
 def _second_factor_from_identity_provider(sender, request, user, **kwargs) -> None:
     sociallogin = kwargs.get("sociallogin")
-    if sociallogin is not None and sociallogin.account.provider in (PROVIDER, "ward"):
+    if sociallogin is not None and sociallogin.account.provider in directory_account_providers():
         mark_second_factor_by_sso(request)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     # Staff sign-in with the ward's directory (accounts/sso.py, docs/operations.md "Single sign-on")
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     # Background tasks
     "django_tasks",
     "django_tasks_db",
@@ -224,6 +225,41 @@ SSO_OIDC_CLIENT_SECRET = env_str("SSO_OIDC_CLIENT_SECRET")
 SSO_OIDC_NAME = env_str("SSO_OIDC_NAME", "庁内ディレクトリ")
 # The claim carrying the employee number (職員番号), as the roster import stores it.
 SSO_EMPLOYEE_NUMBER_CLAIM = env_str("SSO_EMPLOYEE_NUMBER_CLAIM", "employee_number")
+# The same over SAML 2.0 (Active Directory Federation Services, Entra ID, Shibboleth …): on
+# when the identity provider's entity ID, single sign-on URL and signing certificate are set
+# (or its metadata URL instead of the last two). Assertions must be signed with that
+# certificate; sign-ins the provider starts on its own are refused. The SP metadata is at
+# /accounts/saml/<SSO_SAML_SLUG>/metadata/ (docs/operations.md "Single sign-on").
+SSO_SAML_SLUG = env_str("SSO_SAML_SLUG", "ward")
+SSO_SAML_NAME = env_str("SSO_SAML_NAME", SSO_OIDC_NAME)
+SSO_SAML_IDP_ENTITY_ID = env_str("SSO_SAML_IDP_ENTITY_ID")
+SSO_SAML_IDP_SSO_URL = env_str("SSO_SAML_IDP_SSO_URL")
+SSO_SAML_IDP_METADATA_URL = env_str("SSO_SAML_IDP_METADATA_URL")
+SSO_SAML_IDP_X509CERT = env_str("SSO_SAML_IDP_X509CERT")
+if not SSO_SAML_IDP_X509CERT and env_str("SSO_SAML_IDP_X509CERT_FILE"):
+    SSO_SAML_IDP_X509CERT = Path(env_str("SSO_SAML_IDP_X509CERT_FILE")).read_text()
+SSO_SAML_SP_ENTITY_ID = env_str("SSO_SAML_SP_ENTITY_ID")
+# Attributes carrying the employee number (職員番号) and the e-mail address; the defaults are
+# the LDAP names' OIDs (employeeNumber, mail) most directories release.
+SSO_SAML_EMPLOYEE_NUMBER_ATTRIBUTE = env_str(
+    "SSO_SAML_EMPLOYEE_NUMBER_ATTRIBUTE", "urn:oid:2.16.840.1.113730.3.1.3"
+)
+SSO_SAML_EMAIL_ATTRIBUTE = env_str("SSO_SAML_EMAIL_ATTRIBUTE", "urn:oid:0.9.2342.19200300.100.1.3")
+SSO_SAML_CONFIGURED = bool(
+    SSO_SAML_IDP_ENTITY_ID
+    and (SSO_SAML_IDP_METADATA_URL or (SSO_SAML_IDP_SSO_URL and SSO_SAML_IDP_X509CERT))
+)
+SSO_FORM_ACTION_ORIGINS = sorted(
+    {
+        f"{parts.scheme}://{parts.netloc}"
+        for parts in map(
+            urlsplit,
+            [SSO_OIDC_SERVER_URL, SSO_SAML_IDP_SSO_URL or SSO_SAML_IDP_METADATA_URL],
+        )
+        if parts.scheme in ("http", "https") and parts.netloc
+    }
+    | set(env_list("CSP_FORM_ACTION_SOURCES"))
+)
 SOCIALACCOUNT_ADAPTER = "accounts.sso.StaffSSOAdapter"
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_STORE_TOKENS = False
@@ -243,7 +279,43 @@ SOCIALACCOUNT_PROVIDERS = {
             if SSO_OIDC_SERVER_URL and SSO_OIDC_CLIENT_ID
             else []
         ),
-    }
+    },
+    "saml": {
+        "APPS": (
+            [
+                {
+                    "name": SSO_SAML_NAME,
+                    # allauth names the SAML app by its client_id: the slug in its URLs.
+                    "client_id": SSO_SAML_SLUG,
+                    "settings": {
+                        "idp": {
+                            "entity_id": SSO_SAML_IDP_ENTITY_ID,
+                            "sso_url": SSO_SAML_IDP_SSO_URL,
+                            "x509cert": SSO_SAML_IDP_X509CERT,
+                            **(
+                                {"metadata_url": SSO_SAML_IDP_METADATA_URL}
+                                if SSO_SAML_IDP_METADATA_URL
+                                else {}
+                            ),
+                        },
+                        "sp": {"entity_id": SSO_SAML_SP_ENTITY_ID},
+                        "attribute_mapping": {
+                            "email": [SSO_SAML_EMAIL_ATTRIBUTE],
+                            "employee_number": [SSO_SAML_EMPLOYEE_NUMBER_ATTRIBUTE],
+                        },
+                        "advanced": {
+                            "strict": True,
+                            "want_assertion_signed": True,
+                            "reject_idp_initiated_sso": True,
+                            "reject_deprecated_algorithm": True,
+                        },
+                    },
+                }
+            ]
+            if SSO_SAML_CONFIGURED
+            else []
+        ),
+    },
 }
 
 # --- Internationalisation ---------------------------------------------------------------
@@ -397,7 +469,9 @@ SECURITY_CSP = {
     "media-src": ["'self'", *env_list("CSP_MEDIA_SOURCES")],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
-    "form-action": ["'self'"],
+    # Staff sign-in forms post to us and are redirected to the identity provider, which
+    # browsers check against form-action too: its origin is allowed when SSO is on.
+    "form-action": ["'self'", *SSO_FORM_ACTION_ORIGINS],
 }
 # Sources added for paths starting with a prefix.
 SECURITY_CSP_EXTRA = {
