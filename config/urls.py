@@ -47,6 +47,8 @@ urlpatterns = [
         name="certificate_verify",
     ),
     path("api/", api.urls),
+    # ウェブアクセシビリティ方針 and 試験結果 (public; linked from the footer).
+    path("accessibility/", include("base.urls_accessibility")),
 ]
 
 if settings.DEBUG:
