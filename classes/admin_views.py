@@ -30,6 +30,7 @@ from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from base.audit import log_action
 from classes.certificates import completion_status, issue_certificate
+from classes.closed_days import closed_days
 from classes.models import ClassSeries, ClassSession, Registration, Room, Venue
 from classes.services import (
     SeriesPlan,
@@ -154,6 +155,25 @@ class FlexibleTimeField(forms.TimeField):
         return super().to_python(value)
 
 
+class DateListField(forms.Field):
+    """ISO dates posted under one name (the preview's 休みにせず開催する checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> set[date]:
+        days: set[date] = set()
+        for text in value or []:
+            try:
+                days.add(date.fromisoformat(str(text)))
+            except ValueError:
+                raise ValidationError(
+                    _("開催する日「%(text)s」を日付として読めません。"),
+                    code="keep",
+                    params={"text": str(text)[:40]},
+                ) from None
+        return days
+
+
 class TrainerChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: User) -> str:
         name = obj.get_full_name()
@@ -209,10 +229,14 @@ class SeriesScheduleForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy(
-            "1 行に 1 日ずつ。例：2026-01-13、2026/1/13、1/13（年を省くと初回の日付より後の"
-            "その日）。日付の後ろに祝日名などを書いてもかまいません。"
+            "祝日と年末年始（12月29日〜1月3日）は自動で休みにします（確認の画面で開催する日に"
+            "戻せます）。ほかに休みにする日を 1 行に 1 日ずつ。例：2026-01-13、2026/1/13、"
+            "1/13（年を省くと初回の日付より後のその日）。日付の後ろに休館日などの理由を書いても"
+            "かまいません。"
         ),
     )
+    # Pre-filled closed days (祝日・年末年始) the admin chose to hold a class on anyway.
+    keep = DateListField(required=False)
     # A digest of the previewed plan; "作成する" goes ahead only for the plan that was shown.
     preview_token = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -234,9 +258,16 @@ class SeriesScheduleForm(forms.Form):
         first = data.get("first_date")
         if first:
             try:
-                data["holiday_dates"] = parse_holidays(data.get("holidays", ""), after=first)
+                data["typed_holidays"] = parse_holidays(data.get("holidays", ""), after=first)
             except ValidationError as exc:
                 self.add_error("holidays", exc)
+        if first and "typed_holidays" in data and data.get("count") and data.get("interval"):
+            # The closed days the series can reach: even skipping every other date, it ends
+            # within twice its length (plus a year-end's run of closed days).
+            reach = first + timedelta(days=data["interval"] * (2 * data["count"] + 6))
+            data["closed_days"] = closed_days(first, reach)
+            kept = data.get("keep") or set()
+            data["holiday_dates"] = data["typed_holidays"] | (set(data["closed_days"]) - kept)
         return data
 
     def plan(self) -> SeriesPlanPreview:
@@ -244,10 +275,21 @@ class SeriesScheduleForm(forms.Form):
         dates, skipped = plan_dates(
             data["first_date"], data["count"], data["interval"], data["holiday_dates"]
         )
+        names = data["closed_days"]
+        last = dates[-1]
         return SeriesPlanPreview(
             dates=dates,
             skipped=skipped,
-            unused_holidays=sorted(set(data["holiday_dates"]) - set(skipped)),
+            skipped_rows=[
+                ClosedDayRow(day, names.get(day, ""), prefilled=day not in data["typed_holidays"])
+                for day in skipped
+            ],
+            kept_rows=[
+                ClosedDayRow(day, names[day], prefilled=True)
+                for day in sorted(data.get("keep") or set())
+                if day in names and day <= last and day not in data["typed_holidays"]
+            ],
+            unused_holidays=sorted(data["typed_holidays"] - set(skipped)),
             weekday=WEEKDAYS[data["first_date"].weekday()],
             interval_label=dict(INTERVALS)[data["interval"]],
             clashes=self._clashes(dates),
@@ -306,10 +348,25 @@ class SeriesScheduleForm(forms.Form):
         )
 
 
+@dataclass(frozen=True)
+class ClosedDayRow:
+    """A skipped (or kept) day in the preview: its date, its holiday name, whether pre-filled."""
+
+    day: date
+    name: str
+    prefilled: bool
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+
 @dataclass
 class SeriesPlanPreview:
     dates: list[date]
     skipped: list[date]
+    skipped_rows: list[ClosedDayRow]
+    kept_rows: list[ClosedDayRow]
     unused_holidays: list[date]
     weekday: str
     interval_label: str

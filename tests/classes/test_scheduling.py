@@ -413,3 +413,77 @@ def test_session_start_is_shown_in_local_time(admin_client):
     starts = datetime(2030, 1, 8, 10, 0, tzinfo=tz)
     make_session(starts_at=starts)
     assert "2030-01-08 10:00" in admin_client.get(SESSION_LIST).content.decode()
+
+
+# --- Public holidays and 年末年始 pre-filled (classes.closed_days) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("first_date", "skipped", "name", "dates"),
+    [
+        # Fridays across 元日 (2027-01-01, also 年末年始).
+        ("2026-12-25", date(2027, 1, 1), "元日",
+         [date(2026, 12, 25), date(2027, 1, 8), date(2027, 1, 15), date(2027, 1, 22)]),
+        # Mondays across 成人の日 (2027-01-11, the second Monday of January).
+        ("2027-01-04", date(2027, 1, 11), "成人の日",
+         [date(2027, 1, 4), date(2027, 1, 18), date(2027, 1, 25), date(2027, 2, 1)]),
+    ],
+)  # fmt: skip
+def test_public_holidays_are_prefilled_as_skips_with_their_names(
+    admin_client, first_date, skipped, name, dates
+):
+    series, venue = make_series(), make_venue()
+    response = admin_client.post(SCHEDULE_URL, schedule_form(series, venue, first_date=first_date))
+    plan = response.context["plan"]
+    assert plan.dates == dates
+    assert plan.skipped == [skipped]
+    html = response.content.decode()
+    assert f"{skipped.year}年{skipped.month}月{skipped.day}日" in html and name in html
+    assert not ClassSession.objects.exists()
+
+
+def test_year_end_days_are_skipped_as_nenmatsu_nenshi(admin_client):
+    series, venue = make_series(), make_venue()
+    # Tuesdays from 2026-12-22: 12-29 is 年末年始, 2027-01-05 is not.
+    response = admin_client.post(
+        SCHEDULE_URL, schedule_form(series, venue, first_date="2026-12-22")
+    )
+    plan = response.context["plan"]
+    assert plan.skipped == [date(2026, 12, 29)]
+    assert [(row.day, row.name) for row in plan.skipped_rows] == [(date(2026, 12, 29), "年末年始")]
+    assert date(2027, 1, 5) in plan.dates
+
+
+def test_removing_a_prefilled_skip_keeps_the_date_and_creates_it(admin_client):
+    series, venue = make_series(), make_venue()
+    data = schedule_form(series, venue, first_date="2027-01-04", keep=["2027-01-11"])
+    preview = admin_client.post(SCHEDULE_URL, data)
+    plan = preview.context["plan"]
+    assert plan.skipped == []
+    assert plan.dates == [date(2027, 1, 4), date(2027, 1, 11), date(2027, 1, 18), date(2027, 1, 25)]
+    assert [(row.day, row.name) for row in plan.kept_rows] == [(date(2027, 1, 11), "成人の日")]
+    html = preview.content.decode()
+    # The kept holiday's checkbox stays ticked, so the next preview keeps it too.
+    assert 'name="keep" value="2027-01-11" form="series-schedule-form" checked' in html
+    response = admin_client.post(
+        SCHEDULE_URL, {**data, "action": "create", "preview_token": plan.token}
+    )
+    assert response.status_code == 302
+    assert _local_dates(ClassSession.objects.order_by("starts_at")) == plan.dates
+
+
+def test_the_admin_can_add_a_skip_to_the_prefilled_ones(admin_client):
+    series, venue = make_series(), make_venue()
+    data = schedule_form(series, venue, first_date="2027-01-04", holidays="2027-01-18 休館日")
+    plan = admin_client.post(SCHEDULE_URL, data).context["plan"]
+    assert plan.skipped == [date(2027, 1, 11), date(2027, 1, 18)]
+    assert plan.dates[:2] == [date(2027, 1, 4), date(2027, 1, 25)]
+
+
+def test_holiday_names_follow_the_language(admin_client):
+    series, venue = make_series(), make_venue()
+    admin_client.cookies["django_language"] = "en"
+    response = admin_client.post(
+        SCHEDULE_URL, schedule_form(series, venue, first_date="2027-01-04")
+    )
+    assert "Coming of Age Day" in response.content.decode()
