@@ -16,6 +16,8 @@ register_actions(
         "classes.booking.slip_printed": _("申込票を印刷"),
         "classes.booking.viewed": _("申込の詳細を表示"),
         "classes.call.done": _("電話連絡を「連絡済み」に"),
+        "classes.call.message": _("電話連絡を「伝言を残した」に"),
+        "classes.call.no_answer": _("電話連絡を「不在（かけ直す）」に"),
         "classes.call.viewed": _("要電話連絡の詳細を表示"),
         "classes.calls.viewed": _("要電話連絡の一覧を表示"),
         "classes.certificate.viewed": _("教室の修了証を表示"),

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from classes.forms import BookingForm
-from classes.models import Attendance, Registration
+from classes.models import Attendance, PhoneCall, Registration, Venue
 from classes.services import REFERENCE_ALPHABET, REFERENCE_LENGTH, normalise_reference
 
 REFERENCE_PATTERN = re.compile(f"[{REFERENCE_ALPHABET}]{{{REFERENCE_LENGTH}}}")
@@ -82,6 +84,76 @@ class CallDoneForm(StaffForm):
         required=False,
         help_text=_("例：留守番電話に伝言した"),
     )
+
+
+class CallOutcomeForm(StaffForm):
+    """How a 要電話連絡 call ended; 不在 asks when to call again (default: in two hours)."""
+
+    outcome = forms.ChoiceField(
+        label=_("結果"),
+        choices=PhoneCall.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("電話の結果を選んでください。"),
+            "invalid_choice": _("電話の結果を選択肢から選んでください。"),
+        },
+    )
+    retry_at = forms.DateTimeField(
+        label=_("かけ直す時刻（不在のとき）"),
+        required=False,
+        help_text=_("空欄なら2時間後です。"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        error_messages={"invalid": _("かけ直す時刻は「2030-01-08 14:00」の形で入力してください。")},
+    )
+    note = forms.CharField(
+        label=_("メモ（なくてもかまいません）"),
+        max_length=200,
+        required=False,
+        help_text=_("例：留守番電話に伝言した"),
+        error_messages={"max_length": _("メモは200文字以内で入力してください。")},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        retry_at = cleaned.get("retry_at")
+        if cleaned.get("outcome") == PhoneCall.Outcome.NO_ANSWER and retry_at:
+            if retry_at <= timezone.now():
+                self.add_error("retry_at", _("かけ直す時刻は、今より後の時刻にしてください。"))
+        elif retry_at and cleaned.get("outcome"):
+            cleaned["retry_at"] = None  # only 不在 is called again
+        return cleaned
+
+
+class SessionFilterForm(StaffForm):
+    """会場 and 開催日 filters of the counter's session list (GET: no personal data)."""
+
+    venue = forms.ModelChoiceField(
+        label=_("会場"),
+        queryset=Venue.objects.filter(is_active=True),
+        required=False,
+        empty_label=_("すべての会場"),
+        error_messages={"invalid_choice": _("会場を一覧から選んでください。")},
+    )
+    day = forms.DateField(
+        label=_("開催日"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("開催日は「2030-01-08」の形で入力してください。")},
+    )
+
+    def clean_day(self) -> date | None:
+        day = self.cleaned_data.get("day")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError(_("開催日は今日か、これからの日付を選んでください。"))
+        return day
+
+    def day_range(self) -> tuple[datetime, datetime] | None:
+        day = self.cleaned_data.get("day")
+        if not day:
+            return None
+        tz = timezone.get_current_timezone()
+        start = datetime(day.year, day.month, day.day, tzinfo=tz)
+        return start, start + timedelta(days=1)
 
 
 class AttendanceForm(forms.Form):

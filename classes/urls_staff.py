@@ -27,6 +27,7 @@ urlpatterns = [
     path("calls/", views.CallListView.as_view(), name="calls"),
     path("suspicious/", views.SuspiciousBookingsView.as_view(), name="suspicious"),
     path("calls/<int:pk>/done/", views.CallDoneView.as_view(), name="call_done"),
+    path("calls/<int:pk>/outcome/", views.CallOutcomeView.as_view(), name="call_outcome"),
     # Trainers
     path("today/", views.TodayView.as_view(), name="today"),
     path("sessions/<int:pk>/roster/", views.RosterView.as_view(), name="roster"),

@@ -16,11 +16,11 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models.functions import Coalesce, Replace
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -38,11 +38,14 @@ from classes.forms_staff import (
     AttendanceForm,
     BookingSearchForm,
     CallDoneForm,
+    CallOutcomeForm,
     CheckInForm,
+    SessionFilterForm,
     SkillCheckForm,
     StaffBookingForm,
 )
 from classes.models import Attendance, ClassSession, PhoneCall, Registration, SkillCheck
+from classes.notifications import record_call_outcome
 from classes.services import (
     BookingError,
     allocate_seat,
@@ -227,12 +230,21 @@ class DashboardView(CounterPageMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        sessions = list(
-            ClassSession.objects.upcoming()
-            .public()
-            .select_related("series", "venue", "room")[:UPCOMING_LIMIT]
+        sessions = (
+            ClassSession.objects.upcoming().public().select_related("series", "venue", "room")
         )
-        context["summaries"] = session_summaries(sessions)
+        # 会場・開催日 filters: GET (no personal data); bad input is explained, not applied.
+        filters = SessionFilterForm(self.request.GET or None)
+        if filters.is_bound and filters.is_valid():
+            if filters.cleaned_data["venue"]:
+                sessions = sessions.filter(venue=filters.cleaned_data["venue"])
+            if day := filters.day_range():
+                sessions = sessions.filter(starts_at__gte=day[0], starts_at__lt=day[1])
+        context["filter_form"] = filters
+        context["filtered"] = (
+            filters.is_bound and filters.is_valid() and any(filters.cleaned_data.values())
+        )
+        context["summaries"] = session_summaries(list(sessions[:UPCOMING_LIMIT]))
         context["open_calls"] = PhoneCall.objects.filter(done_at__isnull=True).count()
         context["suspicious_groups"] = len(abuse.suspicious_groups())
         context["search_form"] = BookingSearchForm()
@@ -430,7 +442,8 @@ class BookingSlipView(BookingMixin, TemplateView):
 
 
 class CallListView(CounterPageMixin, TemplateView):
-    """要電話連絡: people without e-mail who must be phoned, open calls first."""
+    """要電話連絡: people reachable neither by e-mail nor by SMS (or whose notice could not be
+    sent), open calls first, by the time to call (a 不在 call at its retry time)."""
 
     template_name = "classes/staff/calls.html"
 
@@ -440,8 +453,17 @@ class CallListView(CounterPageMixin, TemplateView):
         open_calls = list(
             PhoneCall.objects.filter(done_at__isnull=True)
             .select_related(*related)
-            .order_by("created_at", "pk")
+            .prefetch_related("attempts__called_by")
+            .annotate(call_at=Coalesce("retry_at", "created_at"))
+            .order_by("call_at", "pk")
         )
+        now = timezone.now()
+        for call in open_calls:
+            call.later = call.retry_at is not None and call.retry_at > now
+            call.form = CallOutcomeForm(
+                auto_id=f"call-{call.pk}-%s",
+                initial={"retry_at": timezone.localtime(now + timedelta(hours=2))},
+            )
         done_calls = list(
             PhoneCall.objects.filter(done_at__isnull=False)
             .select_related(*related)
@@ -460,7 +482,65 @@ class CallListView(CounterPageMixin, TemplateView):
         return context
 
 
+class CallOutcomeView(CounterPageMixin, View):
+    """Record how a call ended (連絡済み・不在・伝言を残した); each is audited."""
+
+    http_method_names = ["post"]
+    audit_actions = {
+        PhoneCall.Outcome.REACHED: "classes.call.done",
+        PhoneCall.Outcome.NO_ANSWER: "classes.call.no_answer",
+        PhoneCall.Outcome.MESSAGE: "classes.call.message",
+    }
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        call = get_object_or_404(PhoneCall.objects.select_related("registration"), pk=pk)
+        form = CallOutcomeForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect(f"{reverse('classes_staff:calls')}#call-{call.pk}")
+        outcome = form.cleaned_data["outcome"]
+        attempt = record_call_outcome(
+            call,
+            outcome,
+            by=request.user,
+            retry_at=form.cleaned_data["retry_at"],
+            note=form.cleaned_data["note"],
+        )
+        if attempt is None:
+            name = call.registration.name
+            messages.info(
+                request, _("%(name)s さんへの連絡は、すでに済んでいます。") % {"name": name}
+            )
+            return redirect("classes_staff:calls")
+        data = {"outcome": outcome}
+        if attempt.retry_at:
+            data["retry_at"] = attempt.retry_at.isoformat()
+        log_action(
+            self.audit_actions[outcome], user=request.user, obj=call, data=data, request=request
+        )
+        name = call.registration.name
+        if outcome == PhoneCall.Outcome.NO_ANSWER:
+            when = formats.date_format(
+                timezone.localtime(attempt.retry_at), "SHORT_DATETIME_FORMAT"
+            )
+            text = _("%(name)s さんは不在でした。%(when)s にかけ直します。") % {
+                "name": name,
+                "when": when,
+            }
+        else:
+            text = _("%(name)s さんへの連絡を「%(outcome)s」にしました。") % {
+                "name": name,
+                "outcome": PhoneCall.Outcome(outcome).label,
+            }
+        messages.success(request, text)
+        return redirect("classes_staff:calls")
+
+
 class CallDoneView(CounterPageMixin, View):
+    """連絡済み in one step (the earlier form; ``CallOutcomeView`` records every outcome)."""
+
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
