@@ -55,6 +55,14 @@ test-postgres: install-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/toshima_ict} \
 	  $(BIN)/python -m pytest -m "not browser and not nodb" $(PYTEST_ARGS)
 
+# The accessibility audit (tests/gates/test_accessibility.py), its results written for the
+# published 試験結果 page /accessibility/results/ (docs/accessibility.md); commit the file.
+.PHONY: accessibility-report
+accessibility-report: export DEBUG = 0
+accessibility-report: install-test
+	ACCESSIBILITY_REPORT_OUT=$(CURDIR)/base/data/accessibility_results.json \
+	  $(BIN)/python -m pytest tests/gates/test_accessibility.py -q -p no:cacheprovider $(PYTEST_ARGS)
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
