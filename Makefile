@@ -10,9 +10,9 @@ export DEBUG ?= 1
 # The tests run production-like (DEBUG off, as tests/env_plugin.py sets it), whatever the
 # development default above: DEBUG also switches on development-only behaviour such as the
 # H5P content split between 127.0.0.1 and localhost.
-test test-postgres: export DEBUG = 0
+test test-postgres screenshots: export DEBUG = 0
 
-.PHONY: run test test-postgres lint format install install-test messages clean
+.PHONY: run test test-postgres lint format install install-test messages clean screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,11 @@ test: install-test
 test-postgres: install-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/toshima_ict} \
 	  $(BIN)/python -m pytest -m "not browser and not nodb" $(PYTEST_ARGS)
+
+# Full-page PNGs of the resident pages and the trainer's check-in at 320 px with 特大 text, into
+# screenshots/ (kept out of git): pytest's live server and Chromium, nothing to start by hand.
+screenshots: install-test
+	$(BIN)/python -m pytest tests/browser/screenshots.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # The accessibility audit (tests/gates/test_accessibility.py), its results written for the
 # published 試験結果 page /accessibility/results/ (docs/accessibility.md); commit the file.

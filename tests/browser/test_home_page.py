@@ -32,16 +32,25 @@ def _pressed(page, name: str) -> str | None:
     return page.get_by_role("button", name=name, exact=True).get_attribute("aria-pressed")
 
 
+def _open_settings(page) -> None:
+    """Open the header's 文字の大きさ・言語 disclosure (closed on every page load)."""
+    settings = page.locator("details.site-settings")
+    if settings.get_attribute("open") is None:
+        settings.locator("summary").click()
+
+
 def test_text_size_grows_and_is_kept(page):
     page.goto("/")
     assert page.evaluate("document.documentElement.className") == "text-size-standard"
     standard = page.evaluate(ROOT_FONT_SIZE)
+    _open_settings(page)
 
     with page.expect_navigation():
         page.get_by_role("button", name="特大", exact=True).click()
 
     assert "text-size-xlarge" in page.evaluate("document.documentElement.className")
     assert page.evaluate(ROOT_FONT_SIZE) > standard
+    _open_settings(page)
     assert _pressed(page, "特大") == "true"
     assert _pressed(page, "標準") == "false"
 
@@ -54,6 +63,7 @@ def test_text_size_grows_and_is_kept(page):
 def test_language_switches_to_english(page):
     page.goto("/")
     assert page.evaluate("document.documentElement.lang") == "ja"
+    _open_settings(page)
     assert _pressed(page, "English") == "false"
 
     with page.expect_navigation():
@@ -61,6 +71,7 @@ def test_language_switches_to_english(page):
 
     # English translations may not exist yet: check the language, not the wording.
     assert page.evaluate("document.documentElement.lang") == "en"
+    _open_settings(page)
     assert _pressed(page, "English") == "true"
     assert _pressed(page, "日本語") == "false"
     assert page.errors == []
