@@ -34,6 +34,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
+from base.audit import log_action
 from base.inputs import decode_csv
 from classes.choices import TOSHIMA_AREAS
 from classes.models import Venue
@@ -202,6 +203,7 @@ class VenueImportReport:
     total_rows: int = 0
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    changes: dict[str, list[str]] = field(default_factory=dict)  # updated name → fields
     unchanged: list[str] = field(default_factory=list)
     skipped_other: int = 0
     skipped_temporary: list[str] = field(default_factory=list)
@@ -308,11 +310,16 @@ def import_venues(
     skip_invalid: bool = False,
     dry_run: bool = False,
     source: str = "",
+    audit: str = "",
+    actor=None,
+    request=None,
 ) -> VenueImportReport:
     """Create or update the venues of the file; nothing is written when a kept row is bad.
 
     ``source``: the attribution stored on the venues; by default the layout's
-    (``ATTRIBUTIONS``)."""
+    (``ATTRIBUTIONS``). ``audit`` ("command" or "admin"): a written import records one
+    ``classes.venues.imported`` entry (``actor``, the ``request``'s address, the counts) in
+    its transaction; a dry run, or the demo seed (no ``audit``), records nothing."""
     facilities, report = read_facilities(data, include_temporary=include_temporary)
     report.dry_run = dry_run
     if report.errors and not skip_invalid:
@@ -337,10 +344,25 @@ def import_venues(
                 report.unchanged.append(facility.name)
                 continue
             report.updated.append(facility.name)
+            report.changes[facility.name] = changed
             if not dry_run:
                 for key in changed:
                     setattr(venue, key, values[key])
                 venue.save(update_fields=changed)
+        if audit and not dry_run:
+            log_action(
+                "classes.venues.imported",
+                user=actor,
+                data={
+                    "source": audit,
+                    "total_rows": report.total_rows,
+                    "created": len(report.created),
+                    "updated": len(report.updated),
+                    "unchanged": len(report.unchanged),
+                    "skipped": report.skipped,
+                },
+                request=request,
+            )
     return report
 
 

@@ -37,6 +37,7 @@ from wagtail.snippets.views.snippets import InspectView as SnippetInspectView
 from accounts.models import User
 from accounts.roles import GROUP_NAMES, Role
 from base.audit import log_action, query_fingerprint
+from classes.admin_venue_import import VENUE_IMPORT_PERMISSION, VenueImportView
 from classes.admin_views import (
     CANCEL_PERMISSION,
     CERTIFICATE_PERMISSION,
@@ -244,8 +245,9 @@ class VenueViewSet(SnippetViewSet):
             [
                 FieldPanel("address"),
                 FieldPanel("address_detail"),
-                FieldPanel("area"),
+                FieldRowPanel([FieldPanel("area"), FieldPanel("chome")]),
                 FieldRowPanel([FieldPanel("latitude"), FieldPanel("longitude")]),
+                FieldPanel("nearest_station"),
                 FieldPanel("phone"),
             ],
             heading=gettext_lazy("所在地と連絡先"),
@@ -499,6 +501,7 @@ def register_classes_admin_urls():
             SessionCancelView.as_view(),
             name="classes_session_cancel",
         ),
+        path("classes/venues/import/", VenueImportView.as_view(), name="classes_venue_import"),
         path(
             "classes/certificate/<str:reference>/",
             CertificateView.as_view(),
@@ -525,6 +528,18 @@ def register_series_schedule_menu_item() -> MenuItem:
         icon_name="calendar-alt",
         order=3,
         permission=SCHEDULE_PERMISSION,
+    )
+
+
+@hooks.register(SUBMENU_HOOK)
+def register_venue_import_menu_item() -> MenuItem:
+    return PermissionMenuItem(
+        gettext_lazy("会場の取り込み"),
+        reverse_lazy("classes_venue_import"),
+        name="venue-import",
+        icon_name="upload",
+        order=4,
+        permission=VENUE_IMPORT_PERMISSION,
     )
 
 

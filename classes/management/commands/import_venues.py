@@ -59,6 +59,7 @@ class Command(BaseCommand):
                 include_temporary=options["include_temporary"],
                 skip_invalid=options["skip_invalid"],
                 dry_run=options["dry_run"],
+                audit="command",
             )
         except VenueImportError as exc:
             self._write_errors(exc.errors)
