@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from base.audit import register_actions
+from base.audit import register_actions, register_fields
 
 register_actions(
     {
@@ -13,3 +13,5 @@ register_actions(
         "analytics.export.downloaded": _("ダッシュボードのExcel書き出しを保存"),
     }
 )
+
+register_fields({"dashboard": _("ダッシュボード"), "chart": _("グラフ")})

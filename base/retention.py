@@ -21,7 +21,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from base.actions import register_actions
+from base.actions import register_actions, register_fields
 from base.models import AuditEntry
 
 # (cutoff, dry_run, batch_size) -> rows anonymised (or, in a dry run, that would be)
@@ -125,4 +125,7 @@ def purge_audit_entries(cutoff: datetime, dry_run: bool, batch_size: int) -> int
 
 
 register_actions({"base.retention.purged": _("保存期間を過ぎた個人情報を消去")})
+register_fields(
+    {"counts": _("消去した件数"), "days": _("保存期間（日）")}, actions="base.retention."
+)
 register_purge("base.audit", _("操作記録"), "AUDIT_RETENTION_DAYS", purge_audit_entries)

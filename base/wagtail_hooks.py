@@ -7,8 +7,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import InspectView, SnippetViewSet
 
+from base.audit import data_display
 from base.models import AuditEntry
 
 
@@ -29,6 +30,12 @@ class ReadOnlyPermissionPolicy(ModelPermissionPolicy):
         )
 
 
+class AuditEntryInspectView(InspectView):
+    def get_data_display_value(self):
+        """The entry's details with readable field names (``base.audit.data_display``)."""
+        return data_display(self.object)
+
+
 class AuditEntryViewSet(SnippetViewSet):
     model = AuditEntry
     icon = "history"
@@ -36,6 +43,7 @@ class AuditEntryViewSet(SnippetViewSet):
     menu_order = 900
     add_to_admin_menu = True
     inspect_view_enabled = True
+    inspect_view_class = AuditEntryInspectView
     copy_view_enabled = False
     list_display = [
         "created_at",

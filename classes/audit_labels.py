@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from base.audit import register_actions
+from base.audit import register_actions, register_fields
 
 register_actions(
     {
@@ -30,6 +30,47 @@ register_actions(
         "classes.skills.viewed": _("できることチェックを表示"),
         "classes.suspicious.cancelled": _("不審な申込を取り消し"),
         "classes.suspicious.viewed": _("不審な申込を表示"),
-        "classes.venues.imported": _("会場を取り込み"),
     }
+)
+
+register_fields(
+    {
+        "client": _("送信元（照合用の符号）"),
+        "notified": _("知らせた人数"),
+        "from": _("変更前"),
+        "to": _("変更後"),
+        "promoted": _("繰り上げた申込"),
+        "session": _("開催回"),
+        "items": _("項目数"),
+        "phase": _("段階"),
+        "bookings": _("申込数"),
+        "channel": _("申込の経路"),
+        "done": _("連絡済み"),
+        "open": _("未連絡"),
+        "groups": _("まとまりの数"),
+        "outcome": _("結果"),
+        "participants": _("参加者数"),
+        "references": _("申込番号"),
+        "retry_at": _("かけ直す日時"),
+    },
+    actions="classes.",
+)
+register_fields(
+    {
+        "sessions": _("作成した回"),
+        "skipped": _("休みのため飛ばした日"),
+        "copied_from": _("コピー元の教室"),
+    },
+    actions="classes.series.",
+)
+register_fields(
+    {
+        "source": _("取り込み元（admin：管理画面、command：コマンド）"),
+        "total_rows": _("行数"),
+        "created": _("追加した会場"),
+        "updated": _("更新した会場"),
+        "unchanged": _("変更のない会場"),
+        "skipped": _("読み飛ばした行"),
+    },
+    actions="classes.venues.",
 )

@@ -5,7 +5,7 @@ The codes keep their former ``learning.training.`` prefix, so older entries read
 
 from django.utils.translation import gettext_lazy as _
 
-from base.audit import register_actions
+from base.audit import register_actions, register_fields
 
 register_actions(
     {
@@ -14,5 +14,15 @@ register_actions(
         "learning.training.exported": _("研修状況を書き出し"),
         "learning.training.history_viewed": _("職員の研修履歴を表示"),
         "learning.training.overdue_viewed": _("研修の期限切れ一覧を表示"),
+    }
+)
+
+register_fields(
+    {
+        "fiscal_year": _("年度"),
+        "people": _("人数"),
+        "members": _("人数"),
+        "what": _("内容"),
+        "whole": _("全体（すべての所属）"),
     }
 )
