@@ -7,6 +7,7 @@ images need alt text, videos need a captions track.
 from __future__ import annotations
 
 import copy
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -185,14 +186,34 @@ class H5PBlock(blocks.StructBlock):
         label = _("H5P 活動")
 
 
+ILLUSTRATION_DIR = "images/lessons/"
+ILLUSTRATION_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\.svg$")
+
+
+def illustration_exists(name: str) -> bool:
+    """Whether ``name`` is one of the lesson illustrations in static/images/lessons/."""
+    from django.contrib.staticfiles import finders
+
+    return bool(ILLUSTRATION_NAME.match(name)) and bool(finders.find(ILLUSTRATION_DIR + name))
+
+
 class StepBlock(blocks.StructBlock):
     text = blocks.TextBlock(label=_("手順"))
     image = ImageChooserBlock(label=_("画面の画像"), required=False)
+    illustration = blocks.CharBlock(
+        label=_("イラスト（ファイル名）"),
+        required=False,
+        max_length=80,
+        help_text=_(
+            "static/images/lessons/ にある SVG のファイル名（例：iphone-power-off.svg）。"
+            "画像を選んだときは使いません。"
+        ),
+    )
     alt = blocks.CharBlock(
         label=_("画像の代替テキスト"),
         required=False,
         max_length=200,
-        help_text=_("画像を選んだときは必須です。"),
+        help_text=_("画像かイラストを選んだときは必須です。"),
     )
 
     class Meta:
@@ -201,10 +222,16 @@ class StepBlock(blocks.StructBlock):
 
     def clean(self, value):
         value = super().clean(value)
-        if value.get("image") and not (value.get("alt") or "").strip():
-            raise StructBlockValidationError(
-                block_errors={"alt": ValidationError(_("画像の代替テキストを入力してください。"))}
+        errors = {}
+        illustration = (value.get("illustration") or "").strip()
+        if illustration and not illustration_exists(illustration):
+            errors["illustration"] = ValidationError(
+                _("そのイラストはありません。static/images/lessons/ の SVG のファイル名です。")
             )
+        if (value.get("image") or illustration) and not (value.get("alt") or "").strip():
+            errors["alt"] = ValidationError(_("画像の代替テキストを入力してください。"))
+        if errors:
+            raise StructBlockValidationError(block_errors=errors)
         return value
 
 

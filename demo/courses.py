@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from itertools import groupby
+from pathlib import Path
 
 from django.utils.html import escape
 from wagtail.models import Page
@@ -21,6 +23,7 @@ from wagtail.models import Page
 from courses.choices import Audience, Level
 from courses.models import CourseIndexPage, CoursePage, CurriculumUnit, LessonPage
 from demo.h5p import DIST
+from demo.h5p.security_checks import load_units, package_name, package_title, unit_titles
 from learning.activities import H5P_BLOCK, h5p_blocks, sync_lesson_activities
 from learning.h5p.storage import H5PStoreError, import_package
 from learning.h5p.validation import H5PValidationError
@@ -38,31 +41,181 @@ LEVELS = {"基本講座": Level.BASIC, "応用講座": Level.ADVANCED}
 # B01 is the very first course, like the はじめて classes that teach it.
 FIRST_COURSES = {"B01"}
 
-# Demo smartphone instructions, by (course code, unit title): (title, iPhone steps, Android steps).
-DEMO_STEPS = {
-    ("B01", "電源の入れ方・切り方／再起動"): (
-        "電源を切る",
-        [
-            "右側のサイドボタンと、左側の音量ボタンのどちらかを同時に長押しします。",
-            "「スライドで電源オフ」が出たら、電源のマークを右へスライドします。",
-        ],
-        [
-            "右側の電源ボタンを長押しします（機種によっては電源ボタンと音量を上げるボタン）。",
-            "「電源を切る」をタップします。",
-        ],
-    ),
-    ("B01", "音量・マナーモード・充電"): (
-        "マナーモードにする",
-        [
-            "左側の着信/サイレントスイッチ（またはアクションボタン）を押します。",
-            "画面に「消音モード」と出たら、マナーモードになっています。",
-        ],
-        [
-            "音量ボタンを押して、画面に出た音量の表示のベルのマークをタップします。",
-            "ベルが振動のマークに変わったら、マナーモードになっています。",
-        ],
-    ),
+# Demo smartphone instructions, by (course code, unit title): a list of (title, iPhone steps,
+# Android steps); a step is its text and, where drawn, an illustration of
+# static/images/lessons/ (demo/illustrations.py) with its alt text.
+Step = tuple[str, str, str]  # text, illustration file ("" for none), alt text
+DEMO_STEPS: dict[tuple[str, str], list[tuple[str, list[Step], list[Step]]]] = {
+    ("B01", "電源の入れ方・切り方／再起動"): [
+        (
+            "電源を切る",
+            [
+                (
+                    "右側のサイドボタンと、左側の音量ボタンのどちらかを、同時に長押しします。",
+                    "iphone-power-off.svg",
+                    "iPhone の右側のサイドボタンと左側の音量ボタンを、同時に押さえている図。",
+                ),
+                (
+                    "「スライドで電源オフ」が出たら、電源のマークを指で右へすべらせます。",
+                    "iphone-slide-power.svg",
+                    "画面の上の電源のマークを、右へすべらせる図。",
+                ),
+            ],
+            [
+                (
+                    "右側の電源ボタンを長押しします"
+                    "（機種によっては、電源ボタンと音量を上げるボタンを同時に長押し）。",
+                    "android-power-button.svg",
+                    "Android の右側にある電源ボタンを長押ししている図。",
+                ),
+                (
+                    "出てきたメニューで「電源を切る」をタップします。",
+                    "android-power-menu.svg",
+                    "画面に並んだ丸いボタンのうち、いちばん上の電源のマークをタップする図。",
+                ),
+            ],
+        ),
+        (
+            "電源を入れる・再起動する",
+            [
+                ("サイドボタンを、りんごのマークが出るまで長押しします。", "", ""),
+                (
+                    "調子が悪いときは、いったん電源を切り、30秒ほど待ってから入れ直します"
+                    "（これが再起動です）。",
+                    "",
+                    "",
+                ),
+            ],
+            [
+                ("電源ボタンを、画面にメーカーのロゴが出るまで長押しします。", "", ""),
+                (
+                    "調子が悪いときは、電源ボタンの長押しで出るメニューの「再起動」をタップします。",
+                    "",
+                    "",
+                ),
+            ],
+        ),
+    ],
+    ("B01", "音量・マナーモード・充電"): [
+        (
+            "マナーモードにする",
+            [
+                (
+                    "左側の上にある着信/サイレントスイッチを、画面の側から背中側へ動かします"
+                    "（アクションボタンの機種は、そのボタンを長押しします）。",
+                    "iphone-silent-switch.svg",
+                    "iPhone の左側のいちばん上にある、小さなスイッチの図。",
+                ),
+                ("画面に「消音モード」と出たら、マナーモードになっています。", "", ""),
+            ],
+            [
+                (
+                    "音量ボタンを押し、画面に出た音量の表示の、ベルのマークをタップします。",
+                    "android-sound-bell.svg",
+                    "右側の音量ボタンを押すと画面に出る音量の表示と、その下のベルのマークの図。",
+                ),
+                ("ベルが振動のマークに変わったら、マナーモードになっています。", "", ""),
+            ],
+        ),
+    ],
+    ("B04", "写真・動画の撮影と閲覧"): [
+        (
+            "写真を撮る",
+            [
+                (
+                    "ホーム画面の「カメラ」のアプリをタップします"
+                    "（画面ロック中は、右下のカメラのマークを長押ししても開けます）。",
+                    "camera-app.svg",
+                    "ホーム画面に並んだアプリのうち、カメラの絵のアプリの図。",
+                ),
+                (
+                    "撮りたいものを画面に映し、下の大きな丸いシャッターボタンをタップします。",
+                    "camera-shutter.svg",
+                    "カメラの画面の下にある、大きな丸いシャッターボタンの図。",
+                ),
+            ],
+            [
+                (
+                    "ホーム画面の「カメラ」のアプリをタップします"
+                    "（電源ボタンを2回続けて押すと開く機種もあります）。",
+                    "camera-app.svg",
+                    "ホーム画面に並んだアプリのうち、カメラの絵のアプリの図。",
+                ),
+                (
+                    "撮りたいものを画面に映し、下の大きな丸いシャッターボタンをタップします。",
+                    "camera-shutter.svg",
+                    "カメラの画面の下にある、大きな丸いシャッターボタンの図。",
+                ),
+            ],
+        ),
+        (
+            "撮った写真を見る・消す",
+            [
+                (
+                    "シャッターボタンの横の小さな写真をタップすると、撮った写真が大きく出ます。",
+                    "camera-thumbnail.svg",
+                    "シャッターボタンの左にある、小さな四角い写真の図。",
+                ),
+                (
+                    "いらない写真は、右下のごみ箱のマークをタップし、「写真を削除」をタップします。"
+                    "消した写真は「最近削除した項目」に30日間残ります。",
+                    "photo-delete.svg",
+                    "写真を見ている画面の右下にある、ごみ箱のマークの図。",
+                ),
+            ],
+            [
+                (
+                    "シャッターボタンの横の小さな写真をタップすると、撮った写真が大きく出ます"
+                    "（「フォト」や「ギャラリー」のアプリからも見られます）。",
+                    "camera-thumbnail.svg",
+                    "シャッターボタンの横にある、小さな四角い写真の図。",
+                ),
+                (
+                    "いらない写真は、ごみ箱のマーク（「削除」）をタップします。"
+                    "消した写真は、しばらく「ゴミ箱」に残ります。",
+                    "photo-delete.svg",
+                    "写真を見ている画面の下にある、ごみ箱のマークの図。",
+                ),
+            ],
+        ),
+    ],
+    ("B10", "詐欺・セキュリティ対策"): [
+        (
+            "あやしいSMSが届いたら",
+            [
+                (
+                    "「荷物を届けられませんでした」「料金が未払いです」などのSMSのリンクは、"
+                    "押さないでください。本物かどうかは、公式のアプリや電話番号で確かめます。",
+                    "sms-link.svg",
+                    "メッセージの中の青いリンクに、禁止のマークが重なった図。",
+                ),
+                (
+                    "メッセージの上の、相手のアイコンをタップし、「この発信者を着信拒否」を"
+                    "タップします。メッセージは、左へすべらせて削除できます。",
+                    "iphone-sms-sender.svg",
+                    "メッセージの画面のいちばん上にある、相手の丸いアイコンの図。",
+                ),
+            ],
+            [
+                (
+                    "「荷物を届けられませんでした」「料金が未払いです」などのSMSのリンクは、"
+                    "押さないでください。本物かどうかは、公式のアプリや電話番号で確かめます。",
+                    "sms-link.svg",
+                    "メッセージの中の青いリンクに、禁止のマークが重なった図。",
+                ),
+                (
+                    "メッセージの右上の、点が3つ並んだメニューをタップし、"
+                    "「ブロック」や「迷惑メッセージとして報告」をタップします。",
+                    "android-sms-menu.svg",
+                    "メッセージの画面の右上にある、点が縦に3つ並んだメニューの図。",
+                ),
+            ],
+        ),
+    ],
 }
+# The resident lessons with drawn steps; seeded before they had them, they get them
+# (unless edited), like the security lessons get their text.
+STEP_LESSONS = {("b01", "b01-01"), ("b01", "b01-03"), ("b04", "b04-01"), ("b10", "b10-01")}
 
 
 @dataclass(frozen=True)
@@ -96,6 +249,41 @@ DEMO_ACTIVITIES = (
 )
 
 
+# The security lessons' texts and checks (our own words, from the CSV's objectives).
+SECURITY_LESSONS = Path(__file__).resolve().parent / "data" / "security_lessons.json"
+SECURITY_HELP = "迷ったときは、上司か情報セキュリティ担当（情報管理課）に相談してください。"
+
+
+@cache
+def security_units() -> dict[str, dict]:
+    """The lesson data of 情報セキュリティ研修 by unit code (S01…S15)."""
+    return load_units(SECURITY_LESSONS)
+
+
+def _security_checks() -> tuple[DemoActivity, ...]:
+    """One content-only check per unit with questions (S15 has the full 理解度テスト)."""
+    titles = unit_titles()
+    checks = []
+    for code, unit in sorted(security_units().items()):
+        count = len(unit.get("check") or [])
+        if not count:
+            continue
+        checks.append(
+            DemoActivity(
+                f"{package_name(code)}.h5p",
+                package_title(titles[code]),
+                ((SECURITY_SLUG, code.lower()),),
+                f"{count}問の確認問題です。すべて正解すると、このレッスンを修了できます。",
+            )
+        )
+    return tuple(checks)
+
+
+def all_demo_activities() -> tuple[DemoActivity, ...]:
+    """Every demo package, the full ones first: the checks take their libraries from the store."""
+    return DEMO_ACTIVITIES + _security_checks()
+
+
 def import_demo_packages() -> tuple[dict[str, H5PPackage], list[str]]:
     """Import the demo packages not yet stored (found by title); return them and any problems.
 
@@ -105,7 +293,7 @@ def import_demo_packages() -> tuple[dict[str, H5PPackage], list[str]]:
     """
     packages: dict[str, H5PPackage] = {}
     problems: list[str] = []
-    for activity in DEMO_ACTIVITIES:
+    for activity in all_demo_activities():
         existing = H5PPackage.objects.filter(title=activity.title).order_by("pk").first()
         if existing is not None:
             packages[activity.file] = existing
@@ -127,7 +315,7 @@ def place_demo_activities(catalogue: Page, packages: dict[str, H5PPackage]) -> i
     left as it is.
     """
     placed = 0
-    for activity in DEMO_ACTIVITIES:
+    for activity in all_demo_activities():
         package = packages.get(activity.file)
         if package is None:
             continue
@@ -174,12 +362,16 @@ def seed_course_pages(home: Page, packages: dict[str, H5PPackage] | None = None)
         group = list(group)
         course = _child(catalogue, code.lower(), _resident_course, code, group[0])
         for number, unit in enumerate(group, 1):
-            _child(course, f"{code.lower()}-{number:02d}", _lesson, unit)
+            slug = f"{code.lower()}-{number:02d}"
+            lesson = _child(course, slug, _lesson, unit)
+            if (code.lower(), slug) in STEP_LESSONS:
+                _refresh_lesson(lesson, _lesson(unit))
 
     security = CurriculumUnit.objects.filter(track=CurriculumUnit.Track.SECURITY)
     course = _child(catalogue, SECURITY_SLUG, _security_course)
     for unit in security.order_by("sort_order"):
-        _child(course, unit.course_code.lower(), _lesson, unit)
+        lesson = _child(course, unit.course_code.lower(), _security_lesson, unit)
+        _refresh_lesson(lesson, _security_lesson(unit))
     if packages:
         place_demo_activities(catalogue, packages)
     return catalogue.get_descendants(inclusive=True).count()
@@ -230,18 +422,9 @@ def _lesson(unit: CurriculumUnit) -> LessonPage:
         ("heading", {"text": "この単元の目標", "size": "h2"}),
         ("paragraph", f"<p>{escape(unit.objectives)}</p>"),
     ]
-    steps = DEMO_STEPS.get((unit.course_code, unit.title))
-    if steps is not None:
-        title, iphone, android = steps
+    for title, iphone, android in DEMO_STEPS.get((unit.course_code, unit.title), []):
         body.append(
-            (
-                "steps",
-                {
-                    "title": title,
-                    "iphone": [{"text": text, "image": None, "alt": ""} for text in iphone],
-                    "android": [{"text": text, "image": None, "alt": ""} for text in android],
-                },
-            )
+            ("steps", {"title": title, "iphone": _steps(iphone), "android": _steps(android)})
         )
     body.append(
         ("callout", {"kind": "tip", "text": "わからないときは、講師や窓口に聞いてください。"})
@@ -249,6 +432,83 @@ def _lesson(unit: CurriculumUnit) -> LessonPage:
     return LessonPage(title=unit.title, estimated_minutes=15, body=_stream(body))
 
 
+def _steps(steps: list[Step]) -> list[dict]:
+    return [
+        {"text": text, "image": None, "illustration": drawing, "alt": alt}
+        for text, drawing, alt in steps
+    ]
+
+
 def _stream(items: list[tuple[str, object]]) -> list[dict]:
     """Return StreamField raw data for (block type, value) pairs."""
     return [{"type": kind, "value": value} for kind, value in items]
+
+
+def _items(texts: list[str], tag: str = "ul") -> str:
+    return f"<{tag}>" + "".join(f"<li>{escape(text)}</li>" for text in texts) + f"</{tag}>"
+
+
+def security_lesson_body(unit: CurriculumUnit) -> list[dict]:
+    """The lesson's teaching text: objective, what to do and not, a worked example, the point.
+
+    The unit's check (an H5P block) is placed before the closing callout by
+    ``place_demo_activities``.
+    """
+    data = security_units().get(unit.course_code)
+    if data is None:
+        return _stream(
+            [
+                ("heading", {"text": "この単元の目標", "size": "h2"}),
+                ("paragraph", f"<p>{escape(unit.objectives)}</p>"),
+                ("callout", {"kind": "tip", "text": SECURITY_HELP}),
+            ]
+        )
+    example = data["example"]
+    return _stream(
+        [
+            ("heading", {"text": "この単元の目標", "size": "h2"}),
+            ("paragraph", f"<p>{escape(unit.objectives)}</p>"),
+            ("paragraph", f"<p>{escape(data['intro'])}</p>"),
+            ("heading", {"text": "すること", "size": "h2"}),
+            ("paragraph", _items(data["do"])),
+            ("heading", {"text": "してはいけないこと", "size": "h2"}),
+            ("paragraph", _items(data["dont"])),
+            ("heading", {"text": f"事例で考える：{example['title']}", "size": "h2"}),
+            ("paragraph", f"<p>{escape(example['situation'])}</p>"),
+            ("heading", {"text": "こう対応します", "size": "h3"}),
+            ("paragraph", _items(example["response"], "ol")),
+            ("callout", {"kind": "warning", "text": data["point"]}),
+            ("callout", {"kind": "tip", "text": SECURITY_HELP}),
+        ]
+    )
+
+
+def _security_lesson(unit: CurriculumUnit) -> LessonPage:
+    data = security_units().get(unit.course_code) or {}
+    return LessonPage(
+        title=unit.title,
+        estimated_minutes=data.get("minutes", 15),
+        body=security_lesson_body(unit),
+    )
+
+
+def _without_ids(raw: list[dict]) -> list[dict]:
+    return [{"type": b["type"], "value": b["value"]} for b in raw if b["type"] != H5P_BLOCK]
+
+
+def _refresh_lesson(lesson: LessonPage, fresh: LessonPage) -> None:
+    """Give a lesson seeded before its content existed that content (issue 14).
+
+    Only a lesson nobody has edited (no revision) and whose body differs from ``fresh`` (an
+    unsaved page built as new); its H5P blocks are kept before the closing callout. Nothing is
+    written when the body is current.
+    """
+    wanted = [{"type": b["type"], "value": b["value"]} for b in fresh.body.raw_data]
+    current = list(lesson.body.raw_data)
+    if _without_ids(current) == _without_ids(wanted) or lesson.revisions.exists():
+        return
+    activities = [block for block in current if block["type"] == H5P_BLOCK]
+    at = len(wanted) - 1 if wanted and wanted[-1]["type"] == "callout" else len(wanted)
+    lesson.body = wanted[:at] + activities + wanted[at:]
+    lesson.estimated_minutes = fresh.estimated_minutes
+    lesson.save(update_fields=["body", "estimated_minutes"], clean=False)

@@ -141,10 +141,26 @@ def package_entries(name: str) -> list[tuple[str, Path]]:
         )
     entries = [("h5p.json", folder / "h5p.json")]
     entries += _tree("content", folder / "content")
+    ship_libraries = includes_libraries(name)
     for key in sorted(needed, key=folder_name):
         check_licence(libraries[key])
-        entries += _tree(folder_name(key), LIBRARY_SRC / folder_name(key))
+        if ship_libraries:
+            entries += _tree(folder_name(key), LIBRARY_SRC / folder_name(key))
     return entries
+
+
+def includes_libraries(name: str) -> bool:
+    """Whether the package carries its runtime libraries (the default).
+
+    ``src/content/<name>/build.json`` with ``{"libraries": false}`` makes a content-only
+    package of a few kilobytes: the platform takes the libraries from its store, where a full
+    package with the same libraries (imported first by seed_demo) put them. The build still
+    checks that every library is in src/libraries with an allowed licence.
+    """
+    settings = CONTENT_SRC / name / "build.json"
+    if not settings.is_file():
+        return True
+    return bool(read_json(settings).get("libraries", True))
 
 
 def _tree(prefix: str, root: Path) -> list[tuple[str, Path]]:

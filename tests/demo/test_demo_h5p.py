@@ -10,8 +10,8 @@ from django.core.management import call_command
 
 from accounts.roles import Role
 from courses.models import LessonPage
-from demo.courses import DEMO_ACTIVITIES, SECURITY_SLUG
-from demo.h5p import DIST, build
+from demo.courses import DEMO_ACTIVITIES, SECURITY_SLUG, all_demo_activities
+from demo.h5p import DIST, build, security_checks
 from learning.h5p.validation import validate_package
 from learning.models import H5PLibrary, H5PPackage, LessonActivity
 
@@ -24,14 +24,17 @@ FIXTURE_TITLES = {"Hello World", "Single Choice Set", "Fill in the Blanks"}
 def _demo_lessons() -> dict[str, LessonPage]:
     return {
         lesson_slug: LessonPage.objects.get(slug=lesson_slug, depth__gt=3)
-        for activity in DEMO_ACTIVITIES
+        for activity in all_demo_activities()
         for _course, lesson_slug in activity.lessons
     }
 
 
 def test_built_packages_match_their_sources():
     assert build.out_of_date() == []
-    assert sorted(p.name for p in DIST.glob("*.h5p")) == sorted(a.file for a in DEMO_ACTIVITIES)
+    assert security_checks.stale() == []
+    assert sorted(p.name for p in DIST.glob("*.h5p")) == sorted(
+        a.file for a in all_demo_activities()
+    )
 
 
 @pytest.mark.parametrize("activity", DEMO_ACTIVITIES, ids=lambda a: a.file)
@@ -62,6 +65,35 @@ def test_demo_package_validates_and_is_our_own_japanese_content(activity):
     assert path.stat().st_size < 1_000_000
 
 
+CHECKS = [a for a in all_demo_activities() if a not in DEMO_ACTIVITIES]
+
+
+def test_every_security_unit_but_the_last_has_its_own_check():
+    assert [lesson for a in CHECKS for _course, lesson in a.lessons] == [
+        f"s{n:02d}" for n in range(1, 15)
+    ]
+
+
+@pytest.mark.parametrize("activity", CHECKS, ids=lambda a: a.file)
+def test_unit_check_is_content_only_scored_and_validates_with_the_stored_libraries(activity):
+    from learning.h5p.storage import import_package
+
+    import_package(DIST / "security-quiz.h5p", title="libraries", trusted=True)
+    path = DIST / activity.file
+    validated = validate_package(path)
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+        content = json.loads(zf.read("content/content.json"))
+    assert names == ["h5p.json", "content/content.json"]  # the libraries come from the store
+    assert path.stat().st_size < 10_000
+    assert validated.h5p_json["mainLibrary"] == "H5P.SingleChoiceSet"
+    assert validated.h5p_json["license"] == "CC BY" and validated.title == activity.title
+    assert 2 <= len(content["choices"]) <= 3
+    package = import_package(path, title=activity.title, trusted=True)
+    assert package.scored and package.scoring == "verified"
+    assert package.max_score == len(content["choices"])
+
+
 def test_a_library_with_an_unknown_licence_is_refused():
     with pytest.raises(build.BuildError, match="GPL"):
         build.check_licence({"machineName": "H5P.Something", "license": "GPL-3.0"})
@@ -87,13 +119,13 @@ def test_seed_demo_imports_the_packages_once_and_places_required_activities(caps
     call_command("seed_demo", allow_production_demo=True)
     call_command("seed_demo", allow_production_demo=True)
     titles = sorted(H5PPackage.objects.values_list("title", flat=True))
-    assert titles == sorted(a.title for a in DEMO_ACTIVITIES)
+    assert titles == sorted(a.title for a in all_demo_activities())
     # The shared store holds each library once although two packages use the same ones.
     assert H5PLibrary.objects.filter(machine_name="H5P.JoubelUI").count() == 1
     assert not H5PLibrary.objects.filter(machine_name__startswith="H5PEditor.").exists()
 
     lessons = _demo_lessons()
-    for activity in DEMO_ACTIVITIES:
+    for activity in all_demo_activities():
         package = H5PPackage.objects.get(title=activity.title)
         for course_slug, lesson_slug in activity.lessons:
             lesson = lessons[lesson_slug]
@@ -106,8 +138,8 @@ def test_seed_demo_imports_the_packages_once_and_places_required_activities(caps
     # Both tracks have an activity.
     audiences = {lesson.course().audience for lesson in lessons.values()}
     assert audiences == {"staff", "resident"}
-    assert LessonActivity.objects.count() == sum(len(a.lessons) for a in DEMO_ACTIVITIES)
-    assert "Demo H5P packages: 3." in capsys.readouterr().out
+    assert LessonActivity.objects.count() == sum(len(a.lessons) for a in all_demo_activities())
+    assert "Demo H5P packages: 17." in capsys.readouterr().out
 
 
 def test_seed_demo_leaves_a_lesson_an_editor_changed(capsys):
@@ -120,7 +152,7 @@ def test_seed_demo_leaves_a_lesson_an_editor_changed(capsys):
     lesson.refresh_from_db()
     assert [b.block_type for b in lesson.body].count("h5p") == 0
     assert not LessonActivity.objects.filter(lesson=lesson).exists()
-    assert H5PPackage.objects.count() == len(DEMO_ACTIVITIES)
+    assert H5PPackage.objects.count() == len(all_demo_activities())
 
 
 def test_a_package_that_cannot_be_imported_is_reported_and_the_rest_loads(
@@ -130,14 +162,16 @@ def test_a_package_that_cannot_be_imported_is_reported_and_the_rest_loads(
 
     broken = tmp_path / "dist"
     broken.mkdir()
-    for activity in DEMO_ACTIVITIES:
+    for activity in all_demo_activities():
         (broken / activity.file).write_bytes((DIST / activity.file).read_bytes())
     (broken / "security-quiz.h5p").write_bytes(b"not a zip")
     monkeypatch.setattr(demo.courses, "DIST", broken)
     call_command("seed_demo", allow_production_demo=True)
     err = capsys.readouterr().err
     assert "security-quiz.h5p" in err
-    assert H5PPackage.objects.count() == len(DEMO_ACTIVITIES) - 1
+    # The unit checks still load: smartphone-basics-quiz.h5p brings the same libraries.
+    assert "security-check-s01.h5p" not in err
+    assert H5PPackage.objects.count() == len(all_demo_activities()) - 1
     assert not LessonActivity.objects.filter(lesson=_demo_lessons()["s15"]).exists()
     assert LessonActivity.objects.filter(lesson=_demo_lessons()["b10-01"]).exists()
 
