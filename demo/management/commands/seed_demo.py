@@ -37,6 +37,7 @@ from classes.venue_import import import_venues
 from courses.models import CurriculumUnit
 from demo.analytics import STAFF, seed_analytics_demo, staff_identity
 from demo.courses import import_demo_packages, seed_course_pages
+from demo.training import seed_current_training
 
 # Demo only: documented in the README, printed by the command, never for production data.
 DEMO_USERS = [
@@ -246,6 +247,7 @@ class Command(BaseCommand):
         # Outside the block above: allocate_seat opens its own durable transaction.
         classes = self._classes()
         analytics = seed_analytics_demo()
+        training = seed_current_training()
         self.stdout.write(
             f"Home page: {home.title}. Venues: {venues}. Curriculum units: {units}. "
             f"Departments: {departments}. Demo users: {users}. Demo classes: {classes}. "
@@ -256,6 +258,10 @@ class Command(BaseCommand):
             f"past classes {analytics['series']} in FY{analytics['fiscal_year']}, "
             f"venues with a 町名 {analytics['venues']}, "
             f"training completions {analytics['completions']}."
+        )
+        self.stdout.write(
+            f"Training this fiscal year: requirements {training['requirements']}, "
+            f"寺子屋ICT members {training['cohort_members']}."
         )
         for problem in problems:
             self.stderr.write(f"デモ用H5Pを登録できませんでした / Demo H5P not stored: {problem}")
