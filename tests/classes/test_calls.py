@@ -242,6 +242,8 @@ def test_the_counter_form_records_sms_consent(counter_client):
     assert counter_client.post(url, form).status_code == 302
     registration = Registration.objects.get()
     assert registration.sms_consent and registration.can_receive_sms
+    detail = reverse("classes_staff:booking_detail", args=[registration.reference])
+    assert "SMS（携帯電話）" in counter_client.get(detail).content.decode()
     response = counter_client.post(url, {**form, "name": "池袋 たろう", "phone": "03-3981-1111"})
     assert response.status_code == 200
     assert "070・080・090 で始まる携帯電話の番号" in response.content.decode()
