@@ -168,3 +168,13 @@ def test_every_page_footer_links_to_the_policy(client):
     html = client.get("/accounts/login/").content.decode()
     footer = html[html.index('<footer class="site-footer">') :]
     assert 'href="/accessibility/"' in footer
+
+
+def test_the_published_results_are_readable_and_name_their_run():
+    """base/data/accessibility_results.json (make accessibility-report) loads as results."""
+    report = load_report()
+    assert report is not None, "Run make accessibility-report and commit the file."
+    assert report.generated_at is not None and report.data["commit"]
+    assert report.tool["version"] and report.pages
+    resident_pages = [page for page in report.pages if page["visitor"] == "anonymous"]
+    assert resident_pages and all("narrow-xlarge" in p["conditions"] for p in resident_pages)
