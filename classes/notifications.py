@@ -283,7 +283,7 @@ def _send_sms(note: Notification, registration: Registration) -> None:
 SMS_PREFIX = "【豊島区スマホ教室】"
 SMS_LEADS = {
     "reminder": "明日",
-    "promoted": "繰り上げで予約が確定しました。",
+    "promoted": "繰り上げで予約確定。",
     "session_cancelled": "次の回は中止です。",
 }
 _WEEKDAYS = "月火水木金土日"

@@ -331,7 +331,7 @@ def test_a_waiting_list_promotion_is_texted(provider):
     cancel_registration(first)
     send_pending_mails()
     [request] = provider.requests
-    assert request["form"]["Body"].startswith("【豊島区スマホ教室】繰り上げで予約が確定しました。")
+    assert request["form"]["Body"].startswith("【豊島区スマホ教室】繰り上げで予約確定。")
     assert waiting.reference in request["form"]["Body"]
     assert not PhoneCall.objects.filter(registration=waiting).exists()
 
