@@ -7,7 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.choices import AREA_CHOICES
 from classes.models import Registration
-from classes.services import BookingRequest
+from classes.services import BookingRequest, error_messages, is_furigana
+
+
+def _messages(required: str, **more: str) -> dict:
+    """Plain per-field messages instead of Django's generic この項目は必須です."""
+    return {
+        "required": required,
+        "max_length": _("%(limit_value)d 文字以内で入力してください。"),
+        **more,
+    }
 
 
 class BookingForm(forms.Form):
@@ -17,28 +26,45 @@ class BookingForm(forms.Form):
         label=_("お名前"),
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        help_text=_("例：豊島 花子"),
+        error_messages=_messages(_("お名前を入力してください。")),
     )
     name_kana = forms.CharField(
-        label=_("お名前のふりがな"),
+        label=_("ふりがな"),
         max_length=200,
-        help_text=_("例：としま はなこ"),
+        help_text=_("ひらがな か カタカナ"),
+        error_messages=_messages(_("ふりがなを入力してください。")),
     )
     phone = forms.CharField(
         label=_("電話番号"),
         max_length=40,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel", "type": "tel"}),
-        help_text=_("例：03-3981-1111 または 090-1234-5678。ハイフンはなくてもかまいません。"),
+        help_text=_("例：03-3981-1111"),
+        error_messages=_messages(_("電話番号を入力してください。")),
     )
     age_band = forms.ChoiceField(
-        label=_("年代"), choices=Registration.AgeBand.choices, widget=forms.RadioSelect
+        label=_("年代"),
+        choices=Registration.AgeBand.choices,
+        widget=forms.RadioSelect(attrs={"class": "choices--inline"}),
+        error_messages=_messages(
+            _("年代を選んでください。"), invalid_choice=_("年代を選択肢から選んでください。")
+        ),
     )
     area = forms.ChoiceField(
         label=_("お住まいの地域（町名）"),
         choices=[("", _("選んでください"))] + AREA_CHOICES,
+        error_messages=_messages(
+            _("お住まいの地域（町名）を選んでください。"),
+            invalid_choice=_("お住まいの地域（町名）を選択肢から選んでください。"),
+        ),
     )
     device = forms.ChoiceField(
-        label=_("お使いのスマホ"), choices=Registration.Device.choices, widget=forms.RadioSelect
+        label=_("お使いのスマホ"),
+        choices=Registration.Device.choices,
+        widget=forms.RadioSelect(attrs={"class": "choices--inline"}),
+        error_messages=_messages(
+            _("お使いのスマホを選んでください。"),
+            invalid_choice=_("お使いのスマホを選択肢から選んでください。"),
+        ),
     )
     wants_loaner = forms.BooleanField(label=_("教室で貸出用のスマホを使いたい"), required=False)
     email = forms.CharField(
@@ -46,7 +72,8 @@ class BookingForm(forms.Form):
         required=False,
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-        help_text=_("入力すると、受付の確認と前日のお知らせをメールでお送りします。"),
+        help_text=_("受付の確認と前日のお知らせを送ります。"),
+        error_messages=_messages(_("メールアドレスを入力してください。")),
     )
     # SMS notices for people without e-mail (helper C; rule: Registration.can_receive_sms).
     sms_consent = forms.BooleanField(
@@ -59,6 +86,12 @@ class BookingForm(forms.Form):
         required=False,  # checked in clean() so the message is the service's, in plain words
     )
 
+    def clean_name_kana(self) -> str:
+        value = self.cleaned_data["name_kana"]
+        if not is_furigana(value):
+            raise forms.ValidationError(error_messages["kana_invalid"], code="kana_invalid")
+        return value
+
     def clean(self) -> dict:
         cleaned = super().clean()
         # Run the service's checks even when some field is missing, so every problem is
@@ -67,7 +100,10 @@ class BookingForm(forms.Form):
         request = self.to_request({**raw, **cleaned})
         for field_name, error in request.validate().items():
             if field_name not in self.errors:
-                self.add_error(field_name, error.message)
+                message = error.message
+                if error.code == "required" and field_name in self.fields:
+                    message = self.fields[field_name].error_messages["required"]
+                self.add_error(field_name, message)
         self.booking_request = request
         return cleaned
 

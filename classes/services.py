@@ -71,6 +71,7 @@ error_messages = {
         "電話番号は、市外局番から10けたか11けたの数字で入力してください（例：03-3981-1111）。"
     ),
     "email_invalid": _("メールアドレスの形式が正しくありません。"),
+    "kana_invalid": _("ふりがなは ひらがな か カタカナ で入力してください。"),
     "sms_not_mobile": _(
         "SMSでのお知らせは、070・080・090 で始まる携帯電話の番号にだけお送りできます。"
         "チェックを外すか、携帯電話の番号を入力してください。"
@@ -143,6 +144,21 @@ def format_phone(digits: str) -> str:
     if len(digits) == 10:
         return f"{digits[:3]}-{digits[3:6]}-{digits[6:]}"
     return digits
+
+
+# ふりがな: hiragana, katakana (half-width becomes full-width under NFKC), the iteration marks,
+# ー and ・ (foreign names), and spaces (full-width ones become ASCII under NFKC).
+FURIGANA = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fb-\u30fe ]+")
+
+
+def is_furigana(raw: str) -> bool:
+    """Whether ``raw`` is ふりがな: kana only, with spaces; kanji, romaji and digits are not.
+
+    The one rule for every booking form (resident and counter); the forms say
+    ``error_messages["kana_invalid"]`` when it fails.
+    """
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw or "")).strip()
+    return bool(FURIGANA.fullmatch(text))
 
 
 def normalise_name(raw: str) -> str:

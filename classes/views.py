@@ -13,6 +13,7 @@ import contextlib
 import time
 import uuid
 
+from django import forms
 from django.contrib.messages import get_messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -49,6 +50,7 @@ from classes.services import (
     booking_target,
     cancel_registration,
     find_registration,
+    format_phone,
     normalise_reference,
     waitlist_position,
 )
@@ -68,6 +70,7 @@ SEEN_KEY = "classes_bookings"
 CANCEL_KEY = "classes_cancel"
 CANCELLED_KEY = "classes_cancelled"
 TOKENS_KEY = "classes_form_tokens"
+JUST_BOOKED_KEY = "classes_just_booked"  # the booking page shows step 3 (完了) once
 
 
 # --- Helpers ------------------------------------------------------------------------------
@@ -250,11 +253,26 @@ class SessionDetailView(TemplateView):
 # --- Booking ------------------------------------------------------------------------------
 
 
+# The steps of the booking form (入力 → 確認 → 完了), sent as the buttons' ``step`` value.
+STEP_CONFIRM = "confirm"  # the form's button: check and show what will be sent
+STEP_EDIT = "edit"  # 修正する on the confirm page: the form again, with the values kept
+STEP_SUBMIT = "submit"  # 申し込む on the confirm page: check again and book
+
+
 @method_decorator(never_cache, name="dispatch")
 class BookingView(View):
-    """The booking form; a valid POST books through ``allocate_seat`` and redirects."""
+    """The booking form in three steps, without JavaScript: 入力 → 確認 → 完了.
+
+    The form posts ``step=confirm``: a valid form shows the read-only summary, which carries
+    the values as hidden fields. Its 修正する posts ``step=edit`` (the form again, values
+    kept) and 申し込む posts ``step=submit``: the hidden fields are validated again like any
+    input, the rate limit is counted and ``allocate_seat`` books; then the booking's own
+    page is 完了. A POST without a step is a confirm step, so nothing is ever booked without
+    the summary having been shown.
+    """
 
     template_name = "classes/public/booking_form.html"
+    confirm_template = "classes/public/booking_confirm.html"
 
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = public_session(pk)
@@ -263,6 +281,10 @@ class BookingView(View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         session = public_session(pk)
         token = request.POST.get("form_token", "")[:64] or uuid.uuid4().hex
+        step = request.POST.get("step", STEP_CONFIRM)
+        if step == STEP_EDIT:
+            form = BookingForm(initial=self.submitted(request), label_suffix="")
+            return self.render(request, session, form, token)
         done = request.session.get(TOKENS_KEY, {}).get(token)
         if done is not None:
             # The same form sent twice (double click, or back and send again).
@@ -274,28 +296,36 @@ class BookingView(View):
             # Said plainly, without the reason: a person who filled it can still phone.
             notice = honeypot_message(request)
             return self.render(request, session, form, token, notice=notice)
-        if form.is_valid():
-            try:
-                abuse.check(request, abuse.BOOKING, phone=form.booking_request.phone)
-            except abuse.RateLimited as exc:
-                notice = booking_limited_message(request, exc.wait)
-                return self.render(request, session, form, token, notice=notice, status=429)
-            try:
-                registration = allocate_seat(
-                    booking_target(session),
-                    form.booking_request,
-                    channel="web",
-                    client_hash=abuse.request_client_hash(request),
-                )
-            except BookingError as exc:
-                self.add_booking_error(form, exc)
-            else:
-                remember_booking(request, registration)
-                tokens = dict(list(request.session.get(TOKENS_KEY, {}).items())[-9:])
-                tokens[token] = registration.pk
-                request.session[TOKENS_KEY] = tokens
-                return redirect("classes:booking_detail", reference=registration.reference)
-        return self.render(request, session, form, token, status=200)
+        if not form.is_valid():
+            return self.render(request, session, form, token)
+        if step != STEP_SUBMIT:
+            return self.render_confirm(request, session, form, token)
+        try:
+            abuse.check(request, abuse.BOOKING, phone=form.booking_request.phone)
+        except abuse.RateLimited as exc:
+            notice = booking_limited_message(request, exc.wait)
+            return self.render(request, session, form, token, notice=notice, status=429)
+        try:
+            registration = allocate_seat(
+                booking_target(session),
+                form.booking_request,
+                channel="web",
+                client_hash=abuse.request_client_hash(request),
+            )
+        except BookingError as exc:
+            self.add_booking_error(form, exc)
+            return self.render(request, session, form, token)
+        remember_booking(request, registration)
+        tokens = dict(list(request.session.get(TOKENS_KEY, {}).items())[-9:])
+        tokens[token] = registration.pk
+        request.session[TOKENS_KEY] = tokens
+        request.session[JUST_BOOKED_KEY] = registration.pk
+        return redirect("classes:booking_detail", reference=registration.reference)
+
+    @staticmethod
+    def submitted(request: HttpRequest) -> dict:
+        """The values sent back by 修正する, as the form's initial values."""
+        return {name: request.POST.get(name, "") for name in BookingForm.base_fields}
 
     @staticmethod
     def add_booking_error(form: BookingForm, exc: BookingError) -> None:
@@ -314,18 +344,66 @@ class BookingView(View):
         status: int = 200,
         notice: str | None = None,
     ) -> HttpResponse:
-        """The form; ``notice`` replaces the error summary when the booking was not tried."""
+        """The form (step 1); ``notice`` replaces the error summary when nothing was tried."""
         context = session_context(session)
         context.update(
             notice=notice,
             form=form,
             form_token=token,
+            step=1,
             booking_error=getattr(form, "booking_error", None),
             honeypot_field=abuse.HONEYPOT_FIELD,
             fields=[form[name] for name in form.fields if name != "consent"],
             consent=form["consent"],
         )
         return render(request, self.template_name, context, status=status)
+
+    def render_confirm(
+        self, request: HttpRequest, session: ClassSession, form: BookingForm, token: str
+    ) -> HttpResponse:
+        """The read-only summary (step 2) with the values to send again as hidden fields."""
+        context = session_context(session)
+        context.update(
+            form_token=token,
+            step=2,
+            summary=booking_summary(form),
+            hidden=booking_hidden_values(form),
+        )
+        return render(request, self.confirm_template, context)
+
+
+def booking_summary(form: BookingForm) -> list[tuple[str, str]]:
+    """(label, value as the person will read it) for every question of a valid form."""
+    request = form.booking_request
+    rows = []
+    for name, field in form.fields.items():
+        value = getattr(request, name, form.cleaned_data.get(name))
+        if name == "phone":
+            shown = format_phone(value)
+        elif isinstance(field, forms.BooleanField):
+            shown = _("はい") if value else _("いいえ")
+        elif isinstance(field, forms.ChoiceField):
+            shown = str(dict(field.choices).get(value, value))
+        else:
+            shown = value or _("（なし）")
+        rows.append((str(field.label), shown))
+    return rows
+
+
+def booking_hidden_values(form: BookingForm) -> list[tuple[str, str]]:
+    """(name, value) pairs to send again; a box not ticked is left out, as a browser does."""
+    request = form.booking_request
+    pairs = []
+    for name, field in form.fields.items():
+        value = getattr(request, name, form.cleaned_data.get(name))
+        if isinstance(field, forms.BooleanField):
+            if value:
+                pairs.append((name, "on"))
+        elif name == "phone":
+            pairs.append((name, format_phone(value)))
+        else:
+            pairs.append((name, value or ""))
+    return pairs
 
 
 # --- Seeing a booking ---------------------------------------------------------------------
@@ -372,7 +450,12 @@ class BookingDetailView(BookingAccessMixin, View):
                 initial={"reference": normalise_reference(reference)}, label_suffix=""
             )
             return self.render_lookup(form, reference)
-        return render(request, self.template_name, self.booking_context(registration))
+        context = self.booking_context(registration)
+        if request.session.get(JUST_BOOKED_KEY) == registration.pk:
+            # Right after the form's 申し込む: step 3 of 入力 → 確認 → 完了, shown once.
+            del request.session[JUST_BOOKED_KEY]
+            context["step"] = 3
+        return render(request, self.template_name, context)
 
     def post(self, request: HttpRequest, reference: str) -> HttpResponse:
         form = CancelLookupForm(request.POST, label_suffix="")

@@ -53,6 +53,7 @@ def web_book(client: Client, session, n: int, **fields):
         "name": f"豊島 花子{n}",
         "phone": f"03-3981-{n:04d}",
         "form_token": f"token-{n}-{fields.get('phone', '')}",
+        "step": "submit",  # 申し込む on the confirm step
         **fields,
     }
     return client.post(reverse("classes:book", args=[session.pk]), data)

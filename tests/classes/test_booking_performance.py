@@ -97,6 +97,7 @@ def web_book(client, session, n: int) -> tuple[object, list[str]]:
         "email": "",
         "consent": "on",
         "form_token": f"token-{n}",
+        "step": "submit",  # 申し込む on the confirm step: the POST that books
     }
     with CaptureQueriesContext(connection) as captured:
         response = client.post(reverse("classes:book", args=[session.pk]), data)

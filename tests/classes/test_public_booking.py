@@ -42,7 +42,12 @@ def clear_rate_limits():
 
 
 def _book(client: Client, session: ClassSession, **fields):
-    data = {**FORM, "form_token": fields.pop("form_token", f"t{timezone.now().timestamp()}")}
+    """The final POST: 申し込む on the confirm step (``step=submit``)."""
+    data = {
+        **FORM,
+        "form_token": fields.pop("form_token", f"t{timezone.now().timestamp()}"),
+        "step": "submit",
+    }
     data.update(fields)
     return client.post(reverse("classes:book", args=[session.pk]), data)
 
@@ -268,6 +273,7 @@ def test_full_class_books_onto_the_waitlist_and_says_the_place(client):
     response = _book(client, session)
 
     assert "満席のため、キャンセル待ちでの申込になります。" in form_html
+    assert "申し込むと 3 番目になります。" not in form_html
     assert "申し込むと 2 番目になります。" in form_html
     registration = Registration.objects.get(name="豊島 花子")
     assert registration.status == "waitlisted"
@@ -557,3 +563,197 @@ def test_home_page_and_menu_lead_to_the_classes(client):
     assert 'href="/classes/"' in html
     assert "スマホ教室をさがす" in html
     assert 'href="/classes/cancel/"' in html
+
+
+# --- 入力 → 確認 → 完了 --------------------------------------------------------------------
+
+
+def _step(client: Client, session: ClassSession, step: str | None, **fields):
+    data = {**FORM, "form_token": "steps", **fields}
+    if step is not None:
+        data["step"] = step
+    return client.post(reverse("classes:book", args=[session.pk]), data)
+
+
+def _hidden(html: str) -> dict[str, str]:
+    form = html[html.index('class="booking-confirm"') :]
+    pairs = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', form)
+    return {name: value for name, value in pairs if name != "csrfmiddlewaretoken"}
+
+
+def test_the_form_shows_step_one_and_asks_to_confirm_not_to_book(client):
+    html = _html(client.get(reverse("classes:book", args=[make_session().pk])))
+    assert re.search(r'aria-current="step"><span class="steps__number">1</span>入力', html)
+    assert html.count('aria-current="step"') == 1
+    assert 'name="step" value="confirm"' in html
+    assert 'value="submit"' not in html
+    assert "<details" in html and 'id="privacy-notice"' in html
+    assert "この項目は必須です" not in html
+
+
+@pytest.mark.parametrize("step", ["confirm", None])
+def test_confirm_step_shows_what_will_be_sent_and_books_nothing(client, step):
+    session = make_session()
+
+    response = _step(client, session, step, name_kana="ﾄｼﾏ ﾊﾅｺ", wants_loaner="on")
+
+    html = _html(response)
+    assert response.status_code == 200
+    assert not Registration.objects.exists()
+    assert re.search(r'aria-current="step"><span class="steps__number">2</span>確認', html)
+    summary = html[
+        html.index('id="booking-summary"') : html.index("</dl>", html.index('id="booking-summary"'))
+    ]
+    for text in ("豊島 花子", "トシマ ハナコ", "03-3981-1234", "75〜79歳", "駒込", "Android"):
+        assert text in summary, text
+    assert "（なし）" in summary  # no e-mail address
+    assert 'name="step" value="submit"' in html and "申し込む" in html
+    assert 'name="step" value="edit"' in html and "修正する" in html
+    assert _hidden(html) == {
+        "form_token": "steps",
+        "name": "豊島 花子",
+        "name_kana": "トシマ ハナコ",
+        "phone": "03-3981-1234",
+        "age_band": "75-79",
+        "area": "駒込",
+        "device": "android",
+        "wants_loaner": "on",
+        "email": "",
+        "consent": "on",
+    }
+
+
+def test_confirm_then_submit_books_once_and_shows_step_three_once(client):
+    session = make_session()
+    confirm = _html(_step(client, session, "confirm"))
+
+    response = client.post(
+        reverse("classes:book", args=[session.pk]), {**_hidden(confirm), "step": "submit"}
+    )
+
+    registration = Registration.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/classes/booking/{registration.reference}/"
+    assert (registration.name, registration.name_kana, registration.phone) == (
+        "豊島 花子",
+        "としま はなこ",
+        "0339811234",
+    )
+    done = _html(client.get(response["Location"]))
+    assert re.search(r'aria-current="step"><span class="steps__number">3</span>完了', done)
+    assert 'aria-current="step"' not in _html(client.get(response["Location"]))
+
+
+def test_edit_goes_back_to_the_form_with_every_value_kept(client):
+    session = make_session()
+    confirm = _html(_step(client, session, "confirm", wants_loaner="on", email="h@example.jp"))
+
+    response = client.post(
+        reverse("classes:book", args=[session.pk]), {**_hidden(confirm), "step": "edit"}
+    )
+
+    html = _html(response)
+    assert not Registration.objects.exists()
+    assert 'id="error-summary"' not in html
+    assert re.search(r'aria-current="step"><span class="steps__number">1</span>入力', html)
+    assert 'value="豊島 花子"' in html and 'value="としま はなこ"' in html
+    assert 'value="03-3981-1234"' in html and 'value="h@example.jp"' in html
+    assert re.search(r'value="75-79"[^>]*checked', html)
+    assert re.search(r'value="android"[^>]*checked', html)
+    assert re.search(r'<option value="駒込" selected>', html)
+    assert re.search(r'name="wants_loaner"[^>]*checked', html)
+    assert re.search(r'name="consent"[^>]*checked', html)
+    assert 'name="form_token" value="steps"' in html
+
+
+def test_the_final_post_checks_the_hidden_values_again(client):
+    session = make_session()
+    confirm = _hidden(_html(_step(client, session, "confirm")))
+
+    response = client.post(
+        reverse("classes:book", args=[session.pk]),
+        {**confirm, "name_kana": "豊島 花子", "phone": "12", "step": "submit"},
+    )
+
+    html = _html(response)
+    assert response.status_code == 200
+    assert not Registration.objects.exists()
+    assert 'id="error-summary"' in html
+    assert "ふりがなは ひらがな か カタカナ で入力してください。" in html
+    assert "10けたか11けた" in html
+
+
+def test_invalid_form_stays_on_step_one_with_plain_messages(client):
+    session = make_session()
+    response = _step(client, session, "confirm", name="", name_kana="Hanako", phone="")
+    html = _html(response)
+    assert not Registration.objects.exists()
+    assert 'name="step" value="confirm"' in html
+    for text in (
+        "お名前を入力してください。",
+        "ふりがなは ひらがな か カタカナ で入力してください。",
+        "電話番号を入力してください。",
+    ):
+        assert text in html
+    assert "この項目は必須です" not in html
+    assert "この項目を入力してください" not in html
+
+
+def test_only_the_final_post_counts_against_the_booking_rate_limit(client, settings):
+    settings.CLASSES_BOOKING_RATE_LIMIT = "1/m"
+    session = make_session()
+    for _attempt in range(3):
+        assert _step(client, session, "confirm").status_code == 200
+    assert _step(client, session, "submit", form_token="a").status_code == 302
+    refused = _step(client, session, "submit", form_token="b", name="巣鴨 太郎")
+    assert refused.status_code == 429
+    assert Registration.objects.count() == 1
+
+
+def test_a_filled_honeypot_is_caught_at_the_confirm_step(client):
+    session = make_session()
+    html = _html(_step(client, session, "confirm", website="http://spam.example"))
+    assert 'id="booking-notice"' in html
+    assert 'id="booking-summary"' not in html
+    assert not Registration.objects.exists()
+
+
+def test_a_full_class_confirms_as_a_waiting_list_booking(client):
+    session = make_session(capacity=1)
+    allocate_seat(session, booking(1), channel="web")
+    html = _html(_step(client, session, "confirm"))
+    assert "満席のため、キャンセル待ちでの申込になります。" in html
+    assert "キャンセル待ちで申し込む" in html
+
+
+# --- The booking page: confirmed and waiting-list bookings --------------------------------
+
+
+def test_a_confirmed_booking_offers_the_calendar_and_says_the_code_is_for_the_day(client):
+    session = make_session()
+    html = _html(client.get(_book(client, session)["Location"]))
+    assert "カレンダーに追加" in html
+    assert "calendar.ics" in html
+    assert "当日の受付" in html
+    assert "キャンセル待ちの受付番号" not in html
+
+
+@pytest.mark.parametrize(
+    ("email", "told_by"),
+    [("", "お電話でお知らせします"), ("hanako@example.jp", "メールでお知らせします")],
+)
+def test_a_waiting_list_booking_says_so_and_how_a_free_seat_is_told(client, email, told_by):
+    session = make_session(capacity=1)
+    allocate_seat(session, booking(1), channel="web")
+
+    location = _book(client, session, email=email)["Location"]
+    html = _html(client.get(location))
+    slip = _html(client.get(f"{location}slip/"))
+
+    assert Registration.objects.get(name="豊島 花子").status == "waitlisted"
+    assert "キャンセル待ちの受付番号です" in html
+    assert told_by in html
+    assert "カレンダーに追加" not in html
+    assert "calendar.ics" not in html
+    assert "当日の受付" not in html
+    assert "当日、受付でこのQRコードを見せてください" not in slip
