@@ -267,7 +267,7 @@ def test_seed_demo_builds_both_tracks_once():
         "音量・マナーモード・充電",
     ]
     steps = [block for block in b01.lessons().first().body if block.block_type == "steps"]
-    assert len(steps) == 1 and len(steps[0].value["android"]) == 2
+    assert len(steps) == 2 and len(steps[0].value["android"]) == 2  # 電源を切る, 入れる
     security = CoursePage.objects.get(slug=SECURITY_SLUG)
     assert security.audience == "staff" and security.certificate
     assert security.lessons().count() == 15
