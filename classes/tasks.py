@@ -1,4 +1,4 @@
-"""Background work for classes: the mail outbox and the day-before reminders."""
+"""Background work for classes: the outbox (mail and SMS) and the day-before reminders."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from django_tasks import task
 
 @task()
 def deliver_mail(notification_pk: int) -> str:
-    """Send one queued mail (enqueued after the booking's transaction commits)."""
+    """Send one queued mail or SMS (enqueued after the booking's transaction commits)."""
     from classes.notifications import deliver
 
     return deliver(notification_pk)
@@ -15,7 +15,7 @@ def deliver_mail(notification_pk: int) -> str:
 
 @task()
 def send_pending_mails() -> dict:
-    """Send every queued mail that is due, retries included (``manage.py send_class_mails``)."""
+    """Send every queued mail and SMS that is due, retries included (``send_class_mails``)."""
     from classes.notifications import send_pending_mails as send
 
     return send()
