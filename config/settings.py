@@ -326,6 +326,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
 USE_TZ = True
+# Named date formats per language (config/formats/ja, en): templates write |date:"DATE_FORMAT"
+# or one of our names (WEEKDAY_DATE_FORMAT …), never a Japanese pattern, so English shows
+# English dates.
+FORMAT_MODULE_PATH = ["config.formats"]
 
 # --- Static and media -------------------------------------------------------------------
 

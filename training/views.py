@@ -57,7 +57,7 @@ from training.status import (
 )
 
 MFA_TYPES = ["totp", "webauthn"]
-DAY_FORMAT = "Y年n月j日"
+DAY_FORMAT = "DATE_FORMAT"  # config/formats: 2026年4月1日, or 1 April 2026 in English
 
 
 def local_today() -> dt.date:

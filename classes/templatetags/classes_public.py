@@ -9,8 +9,8 @@ from django.conf import settings
 from django.forms import BoundField
 from django.utils import timezone
 from django.utils.dateformat import format as format_date
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext
 
 from classes.models import ClassSession
 
@@ -20,7 +20,7 @@ register = template.Library()
 @register.filter
 def jdate(value: datetime) -> str:
     """2026年1月6日（火）"""
-    return format_date(timezone.localtime(value), gettext("Y年n月j日（D）"))
+    return date_format(timezone.localtime(value), "WEEKDAY_DATE_FORMAT")  # config/formats
 
 
 @register.filter
