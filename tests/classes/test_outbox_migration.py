@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from classes.models import Notification
+from classes.models import Notification, PhoneCall, Registration
 from classes.notifications import send_pending_mails
 from classes.services import allocate_seat
 from tests.classes.factories import booking, make_session
@@ -44,5 +44,26 @@ def test_rows_from_before_the_outbox_become_sent_and_are_not_sent_again(mailoutb
         assert note.created_at == SENT_AT
         assert send_pending_mails()["sent"] == 0
         assert mailoutbox == []
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+BEFORE_SMS = ("classes", "0008_venue_chome_nearest_station")
+SMS = ("classes", "0009_sms_and_call_outcomes")
+
+
+def test_calls_marked_done_before_the_outcomes_become_reached():
+    session = make_session(capacity=1)
+    first = allocate_seat(session, booking(1), channel="phone")
+    second = allocate_seat(session, booking(2), channel="phone")
+    executor = _migrate([BEFORE_SMS])
+    old = executor.loader.project_state([BEFORE_SMS]).apps.get_model("classes", "PhoneCall")
+    old.objects.create(registration_id=first.pk, reason="reminder", done_at=SENT_AT)
+    old.objects.create(registration_id=second.pk, reason="reminder")
+    try:
+        _migrate([SMS])
+        outcomes = dict(PhoneCall.objects.values_list("registration", "outcome"))
+        assert outcomes == {first.pk: "reached", second.pk: ""}
+        assert not Registration.objects.filter(sms_consent=True).exists()
     finally:
         _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
