@@ -183,6 +183,8 @@ def test_the_page_sorts_by_distance_and_caches_each_town_and_rounded_point(
     assert _listed(html) == ["駒込の教室", "南池袋の教室", "要の教室"]
     _n, html = _queries(client, URL + "?area=要町&sort=near")
     assert _listed(html) == ["要の教室", "南池袋の教室", "駒込の教室"]
+    assert "約 0.4 km" in html  # 区民ひろば要 from 要町's point
+    assert "約 0.4 km" not in _queries(client, URL)[1]  # no distance in date order
 
 
 def test_an_unrounded_location_is_sorted_but_never_cached(client, three_venues, empty_cache):
