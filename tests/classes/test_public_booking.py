@@ -757,3 +757,20 @@ def test_a_waiting_list_booking_says_so_and_how_a_free_seat_is_told(client, emai
     assert "calendar.ics" not in html
     assert "当日の受付" not in html
     assert "当日、受付でこのQRコードを見せてください" not in slip
+
+
+def test_sms_consent_is_shown_on_the_confirm_step_and_kept_to_the_booking(client):
+    session = make_session(capacity=1)
+    allocate_seat(session, booking(1), channel="web")
+    confirm = _html(_step(client, session, "confirm", phone="090-1234-5678", sms_consent="on"))
+
+    assert "SMS" in confirm[confirm.index('id="booking-summary"') :]
+    hidden = _hidden(confirm)
+    assert hidden["sms_consent"] == "on"
+    location = client.post(
+        reverse("classes:book", args=[session.pk]), {**hidden, "step": "submit"}
+    )["Location"]
+
+    registration = Registration.objects.get(name="豊島 花子")
+    assert (registration.status, registration.sms_consent) == ("waitlisted", True)
+    assert "携帯電話にSMSでお知らせします" in _html(client.get(location))
