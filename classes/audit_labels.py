@@ -30,6 +30,7 @@ register_actions(
         "classes.skills.viewed": _("できることチェックを表示"),
         "classes.suspicious.cancelled": _("不審な申込を取り消し"),
         "classes.suspicious.viewed": _("不審な申込を表示"),
+        "classes.venues.imported": _("会場を取り込み"),
     }
 )
 
