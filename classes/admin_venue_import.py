@@ -7,19 +7,12 @@ file again (checked by its SHA-256) and is audited (``classes.venues.imported``)
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
-from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views import View
-from wagtail.admin import messages
 
+from base.admin_import import PreviewConfirmImportView
 from classes.models import Venue
 from classes.venue_import import VenueImportError, VenueImportReport, import_venues
 
@@ -74,85 +67,38 @@ def _field_labels(names: list[str]) -> str:
     return "、".join(str(Venue._meta.get_field(name).verbose_name) for name in names)
 
 
-class VenueImportView(View):
+class VenueImportView(PreviewConfirmImportView):
     template_name = "classes/admin/venue_import.html"
     permission_required = VENUE_IMPORT_PERMISSION
+    form_class = VenueImportForm
+    confirm_form_class = VenueConfirmForm
+    option_names = ("include_temporary", "skip_invalid")
+    refused_error = VenueImportError
+    success_url_name = "classes_venue_import"
 
-    def dispatch(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        # Wagtail's admin turns PermissionDenied into a redirect to the dashboard.
-        if not request.user.has_perm(self.permission_required):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
+    def preview_report(self, data: bytes, options: dict) -> VenueImportReport:
+        return import_venues(
+            data, include_temporary=options["include_temporary"], skip_invalid=True, dry_run=True
+        )
 
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return self.render(VenueImportForm())
+    def run_import(self, data: bytes, options: dict) -> VenueImportReport:
+        return import_venues(
+            data, **options, audit="admin", actor=self.request.user, request=self.request
+        )
 
-    def post(self, request: HttpRequest) -> HttpResponse:
-        form = VenueImportForm(request.POST, request.FILES)
-        if not form.is_valid():
-            return self.render(form)
-        data = form.cleaned_data["file"].read()
-        checksum = hashlib.sha256(data).hexdigest()
-        options = {
-            "include_temporary": form.cleaned_data["include_temporary"],
-            "skip_invalid": form.cleaned_data["skip_invalid"],
+    def success_message(self, report: VenueImportReport) -> str:
+        return _(
+            "会場を取り込みました（新規 %(created)s、更新 %(updated)s、変更なし %(unchanged)s）。"
+        ) % {
+            "created": len(report.created),
+            "updated": len(report.updated),
+            "unchanged": len(report.unchanged),
         }
-        confirmed = request.POST.get("action") == "import"
-        if confirmed and form.cleaned_data["checksum"] != checksum:
-            messages.warning(
-                request,
-                _("確認したファイルと違うファイルが選ばれました。内容をもう一度確認してください。"),
-            )
-            confirmed = False
-        try:
-            if not confirmed:
-                preview = import_venues(
-                    data,
-                    include_temporary=options["include_temporary"],
-                    skip_invalid=True,
-                    dry_run=True,
-                )
-                return self.render_preview(form, preview, checksum, options)
-            report = import_venues(
-                data, **options, audit="admin", actor=request.user, request=request
-            )
-        except VenueImportError as exc:
-            return self.render(form, error=exc.message, row_errors=exc.errors)
-        messages.success(
-            request,
-            _(
-                "会場を取り込みました"
-                "（新規 %(created)s、更新 %(updated)s、変更なし %(unchanged)s）。"
-            )
-            % {
-                "created": len(report.created),
-                "updated": len(report.updated),
-                "unchanged": len(report.unchanged),
-            },
-        )
-        return redirect("classes_venue_import")
 
-    def render_preview(
-        self, form: VenueImportForm, preview: VenueImportReport, checksum: str, options: dict
-    ) -> HttpResponse:
-        can_import = not preview.errors or options["skip_invalid"]
-        confirm_form = VenueConfirmForm(
-            initial={"checksum": checksum, **options}, auto_id="id_confirm_%s"
-        )
-        updates = [(name, _field_labels(preview.changes[name])) for name in preview.updated]
-        return self.render(
-            VenueImportForm(initial=options),
-            preview=preview,
-            updates=updates,
-            row_errors=preview.errors,
-            confirm_form=confirm_form if can_import and (preview.created or updates) else None,
-        )
+    def has_changes(self, preview: VenueImportReport) -> bool:
+        return bool(preview.created or preview.updated)
 
-    def render(self, form: VenueImportForm, **context) -> HttpResponse:
-        row_errors = context.pop("row_errors", [])
-        context.update(
-            form=form,
-            row_errors=row_errors,
-            row_error_count=len({e.line for e in row_errors}),
-        )
-        return TemplateResponse(self.request, self.template_name, context)
+    def preview_context(self, preview: VenueImportReport) -> dict:
+        return {
+            "updates": [(name, _field_labels(preview.changes[name])) for name in preview.updated]
+        }
