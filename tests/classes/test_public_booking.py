@@ -483,6 +483,9 @@ def test_cancel_with_reference_and_phone(status):
     done_page = client.get(done["Location"])
 
     assert found["Location"] == "/classes/cancel/confirm/"
+    # 予約の確認・取消 (header and home page): the booking is shown first, cancelling is a choice.
+    assert "<h1>予約の確認・取消</h1>" in _html(client.get("/classes/cancel/"))
+    assert "<h1>申込の内容</h1>" in _html(confirm)
     assert "この申込を取り消しますか" in _html(confirm)
     assert registration.reference in _html(confirm)
     assert done["Location"] == "/classes/cancel/done/"
