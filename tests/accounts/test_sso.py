@@ -75,7 +75,8 @@ def test_a_roster_member_signs_in_by_employee_number_without_a_local_second_fact
         {"sub": "idp-1", "employee_number": "T012345", "email": "other@city.example"},
     )
 
-    assert answer.status_code == 302 and answer["Location"] == "/"
+    # Straight to 職員's work page (accounts.adapters.LANDING_PAGES).
+    assert answer.status_code == 302 and answer["Location"] == reverse("learning:my_learning")
     assert client.session["_auth_user_id"] == str(staff.pk)
     assert client.session[SSO_SECOND_FACTOR_SESSION_KEY] is True
     # 職員 must have a second factor (MFA_REQUIRED_ROLES), but the directory's stands for it:

@@ -164,6 +164,7 @@ SAMPLE_SESSION_PK = 900001
 SAMPLE_REFERENCE = "ACEFGH"
 SAMPLE_REGISTRATION_PK = 900001
 SAMPLE_CALL_PK = 900001
+SAMPLE_AUDIT_ENTRY_PK = 900001
 
 
 def ensure_class_samples() -> dict:
@@ -216,6 +217,17 @@ def ensure_class_samples() -> dict:
             "device": "android",
             "consented_at": timezone.now(),
             "channel": "counter",
+        },
+    )
+    # One 操作記録 entry about the booking, for the audit log's entry page.
+    from base.models import AuditEntry
+
+    AuditEntry.objects.update_or_create(
+        pk=SAMPLE_AUDIT_ENTRY_PK,
+        defaults={
+            "action": "classes.booking.searched",
+            "object_id": str(registration.pk),
+            "data": {"query": "0123456789abcdef", "results": 1},
         },
     )
     return {"venue": venue, "series": series, "session": session, "registration": registration}

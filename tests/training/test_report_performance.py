@@ -36,11 +36,12 @@ OLD_COUNTS = (
     "{% endblocktranslate %}</span>{% endif %}{% endif %}"
 )
 # What the drill-down's cell detail was in templates/training/department.html.
+# (with the date in the language's DATE_FORMAT, config/formats, since dates follow the language)
 OLD_DETAIL = (
     '{% load i18n %}{% if cell.completed_at %}{% blocktranslate with day=cell.completed_at|date:"'
-    'Y年n月j日" %}{{ day }} 修了{% endblocktranslate %}{% if cell.score is not None %}（'
+    'DATE_FORMAT" %}{{ day }} 修了{% endblocktranslate %}{% if cell.score is not None %}（'
     '{{ cell.score|floatformat:"-1" }}%）{% endif %}{% elif cell.exemption_reason %}'
-    '{{ cell.exemption_reason }}{% else %}{% blocktranslate with day=cell.due_date|date:"Y年n月j日"'
+    '{{ cell.exemption_reason }}{% else %}{% blocktranslate with day=cell.due_date|date:"DATE_FORMAT"'
     " %}期限 {{ day }}{% endblocktranslate %}{% endif %}"
 )
 
