@@ -57,7 +57,16 @@ test-postgres: install-test
 
 # Full-page PNGs of the resident pages and the trainer's check-in at 320 px with 特大 text, into
 # screenshots/ (kept out of git): pytest's live server and Chromium, nothing to start by hand.
+# Japanese text needs a Japanese font in Chromium, which a bare server lacks (Debian's Noto CJK).
 screenshots: install-test
+	@if ! fc-list :lang=ja 2>/dev/null | grep -q .; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian's Noto CJK fonts so the screenshots show Japanese text"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  else \
+	    echo "No Japanese font: run 'sudo apt-get install fonts-noto-cjk' for readable screenshots" >&2; \
+	  fi; \
+	fi
 	$(BIN)/python -m pytest tests/browser/screenshots.py -q -s -p no:cacheprovider $(PYTEST_ARGS)
 
 # The accessibility audit (tests/gates/test_accessibility.py), its results written for the
