@@ -41,8 +41,8 @@ OLD_DETAIL = (
     '{% load i18n %}{% if cell.completed_at %}{% blocktranslate with day=cell.completed_at|date:"'
     'DATE_FORMAT" %}{{ day }} 修了{% endblocktranslate %}{% if cell.score is not None %}（'
     '{{ cell.score|floatformat:"-1" }}%）{% endif %}{% elif cell.exemption_reason %}'
-    '{{ cell.exemption_reason }}{% else %}{% blocktranslate with day=cell.due_date|date:"DATE_FORMAT"'
-    " %}期限 {{ day }}{% endblocktranslate %}{% endif %}"
+    "{{ cell.exemption_reason }}{% else %}{% blocktranslate with day=cell.due_date|date:"
+    '"DATE_FORMAT" %}期限 {{ day }}{% endblocktranslate %}{% endif %}'
 )
 
 
