@@ -7,7 +7,7 @@ class ClassesConfig(AppConfig):
     verbose_name = _("スマホ教室")
 
     def ready(self) -> None:
-        from classes import audit_labels, retention  # noqa: F401  (audit labels, purges)
+        from classes import audit_labels, checks, retention  # noqa: F401  (labels, checks, purges)
         from classes.listing_cache import connect_signals
 
         connect_signals()
