@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from classes.choices import AREA_CHOICES
 from classes.models import Registration
-from classes.services import BookingRequest, error_messages, is_furigana
+from classes.services import BookingRequest
 
 
 def _messages(required: str, **more: str) -> dict:
@@ -85,12 +85,6 @@ class BookingForm(forms.Form):
         label=_("個人情報の取扱いについて同意します"),
         required=False,  # checked in clean() so the message is the service's, in plain words
     )
-
-    def clean_name_kana(self) -> str:
-        value = self.cleaned_data["name_kana"]
-        if not is_furigana(value):
-            raise forms.ValidationError(error_messages["kana_invalid"], code="kana_invalid")
-        return value
 
     def clean(self) -> dict:
         cleaned = super().clean()

@@ -154,8 +154,8 @@ FURIGANA = re.compile(r"[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fb-\u30fe ]+"
 def is_furigana(raw: str) -> bool:
     """Whether ``raw`` is ふりがな: kana only, with spaces; kanji, romaji and digits are not.
 
-    The one rule for every booking form (resident and counter); the forms say
-    ``error_messages["kana_invalid"]`` when it fails.
+    The one rule for every way of booking (resident and counter forms, the API), applied in
+    ``BookingRequest.validate`` as ``error_messages["kana_invalid"]``.
     """
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", raw or "")).strip()
     return bool(FURIGANA.fullmatch(text))
@@ -230,6 +230,8 @@ class BookingRequest:
                 errors[name] = BookingError("required", field=name)
             elif len(value) > limit:
                 errors[name] = BookingError("too_long", field=name, limit=limit)
+        if "name_kana" not in errors and not is_furigana(self.name_kana):
+            errors["name_kana"] = BookingError("kana_invalid", field="name_kana")
         try:
             self.phone = normalise_phone(self.phone)
         except BookingError as exc:

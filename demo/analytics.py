@@ -203,7 +203,7 @@ def _residents(rng: random.Random, local_areas: list[str]) -> list[Resident]:
             Resident(
                 number=n,
                 name=name,
-                kana=f"でも くみん{n:03d}",
+                kana="でも くみん",
                 phone=phone,
                 person_key=make_person_key(name, phone),
                 age_band=rng.choices(bands, weights=weights)[0],

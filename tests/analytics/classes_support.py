@@ -72,7 +72,7 @@ def person(key: str) -> dict:
     number = sum(ord(c) for c in key) * 7 + len(key)
     return {
         "name": f"氏名{key}",
-        "name_kana": f"しめい{key}",
+        "name_kana": "しめい",
         "phone": f"0901{number:07d}"[:11],
         "person_key": f"personkey-{key}-{number}",
     }

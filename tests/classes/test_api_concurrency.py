@@ -62,7 +62,7 @@ def _payload(n: int) -> bytes:
     return json.dumps(
         {
             "name": f"豊島 花子{n}",
-            "name_kana": f"としま はなこ{n}",
+            "name_kana": "としま はなこ",
             "phone": f"03-3981-{n:04d}",
             "age_band": "75-79",
             "area": "駒込",

@@ -258,7 +258,7 @@ def ensure_staff_samples(trainer) -> None:
                 "session": session,
                 "status": Registration.Status.WAITLISTED,
                 "name": f"見本 不審{n}",
-                "name_kana": f"みほん ふしん{n}",
+                "name_kana": "みほん ふしん",
                 "phone": f"090000099{n}",
                 "person_key": f"090000099{n}|見本不審{n}",
                 "age_band": "75-79",

@@ -425,7 +425,7 @@ def _demo_booking(number: int, email: str = "") -> BookingRequest:
     """A made-up resident (090-0000-00xx numbers are not in service)."""
     return BookingRequest(
         name=f"デモ 利用者{number}",
-        name_kana=f"でも りようしゃ{number}",
+        name_kana="でも りようしゃ",
         phone=f"090-0000-{number:04d}",
         age_band=Registration.AgeBand.AGE_70S,
         area=DEMO_AREAS[number % len(DEMO_AREAS)],
