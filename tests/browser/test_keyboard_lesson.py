@@ -144,9 +144,16 @@ def test_a_staff_learner_takes_a_lesson_with_the_keyboard_only(
                 f"question {number}'s answers",
             )
         for _ in range(current.count()):
-            if _focused(tab)["text"] == answer:
+            before = _focused(tab)["text"]
+            if before == answer:
                 break
             tab.keyboard.press("ArrowDown")
+            # The player moves the focus in its own frame: wait until it has (a loaded machine
+            # may answer after the next look).
+            for _poll in range(40):
+                if _focused(tab)["text"] != before:
+                    break
+                tab.wait_for_timeout(25)
         assert _focused(tab)["text"] == answer, f"question {number}: {answer} not reached"
         tab.keyboard.press("Enter")
 

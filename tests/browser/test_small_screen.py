@@ -19,7 +19,9 @@ from tests.classes.factories import booking, make_series, make_session, make_ven
 
 pytestmark = pytest.mark.browser
 
-MAX_HEADER_SCREENS = 0.35
+# The header at 320 px 特大 (1.17–1.19 screens before issue 14): 0.31 with this machine's
+# fallback glyphs, 0.40–0.41 with Debian's Noto CJK (a real phone's fonts are like the latter).
+MAX_HEADER_SCREENS = 0.45
 
 # The text of ``el`` as it is laid out: one string per line (a character's line is the top
 # of its box), so a test can see where the browser wrapped it.
