@@ -85,9 +85,12 @@ def test_first_class_on_the_first_screen_with_a_compact_header(
     assert not page.locator("#id_level").is_visible()
 
     # The full class's button wraps between phrases, never inside one; venue names likewise.
+    # Lines end only at phrase ends (キャンセル|待ちで|申し込む), never inside a word.
     assert lines_of(page, ".class-card__action .button") in (
         ["キャンセル待ちで申し込む"],
         ["キャンセル待ちで", "申し込む"],
+        ["キャンセル", "待ちで申し込む"],
+        ["キャンセル", "待ちで", "申し込む"],
     )
     for venue in page.locator(".class-card .venue-name").all():
         lines = venue.evaluate(LINES)

@@ -47,7 +47,8 @@ def test_list_marks_phrase_breaks_in_titles_venues_and_buttons(client):
 
 
 def test_phrase_breaks_follow_particles_not_okurigana():
-    assert phrase_breaks("キャンセル待ちで申し込む") == "キャンセル待ちで<wbr>申し込む"
+    assert phrase_breaks("キャンセル待ちで申し込む") == "キャンセル<wbr>待ちで<wbr>申し込む"
+    assert phrase_breaks("パスワード") == "パスワード"
     assert phrase_breaks("区民ひろば上池袋") == "区民ひろば<wbr>上池袋"
     assert phrase_breaks("申し込む") == "申し込む"
     assert phrases("<b>区民ひろば要町</b>") == "&lt;b&gt;区民ひろば<wbr>要町&lt;/b&gt;"
