@@ -126,6 +126,11 @@ def test_check_deploy_is_clean_with_production_variables(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path}/deploy.sqlite3",
         # The rate limits need a shared, atomic cache (base.checks); check connects to none.
         "CACHE_URL": "redis://cache.internal:6379/0",
+        # Texts to residents go to a provider, not the log (classes.checks).
+        "SMS_BACKEND": "classes.sms.TwilioBackend",
+        "SMS_API_ACCOUNT": "AC0000",
+        "SMS_API_TOKEN": "token",
+        "SMS_SENDER": "+815000000000",
     }
     result = run_python("", env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
