@@ -33,7 +33,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from base.audit import log_action
-from base.compiled_sql import CompiledRead
+from base.compiled_sql import CompiledInsert, CompiledRead
 from classes.availability import CLOSED_REASONS, availability, bookability, seat_capacity
 from classes.availability import booking_target as booking_target
 from classes.keys import person_key_hash, phone_lock_hash
@@ -305,9 +305,10 @@ def allocate_seat(
     ``client_hash`` is the keyed hash of the client address (``classes.abuse.client_hash``)
     that lets counter staff see bursts; empty for staff channels.
 
-    The input is checked before the transaction; inside it a booking of a session takes four
-    statements: the row lock, the phone number's lock (resident channels), one read of every
-    count under those locks, the insert (a fifth, the outbox row, with an e-mail address).
+    The input is checked and the row built before the transaction; inside it a booking of a
+    session takes four statements: the phone number's lock (resident channels), the class's
+    row lock, one read of every count under those locks, and the insert, compiled once per
+    process (a fifth, the outbox row, with an e-mail address or SMS).
     A reference code already taken is found by its unique constraint, not looked up first:
     the transaction is then rolled back and run again with a new code.
     """
@@ -373,11 +374,33 @@ def _book(
 ) -> Registration:
     limit = settings.CLASSES_MAX_ACTIVE_BOOKINGS_PER_PHONE
     capped = channel in RESIDENT_CHANNELS and limit > 0
+    # Everything but the seat is known before the lock: the row is built outside it, so the
+    # lock is held only for the statements and the choice of seat (bookings of one class
+    # queue for it).
+    registration = Registration(
+        reference=reference,
+        name=request.name,
+        name_kana=request.name_kana,
+        phone=request.phone,
+        person_key=person_key,
+        age_band=request.age_band,
+        area=request.area,
+        device=request.device,
+        wants_loaner=request.wants_loaner,
+        email=request.email,
+        sms_consent=request.sms_consent,
+        channel=channel,
+        created_by=created_by,
+        client_hash=client_hash,
+    )
     with transaction.atomic(durable=True):
+        if capped:
+            # The phone number's lock first, then the class's: no other transaction takes
+            # both, so the order cannot deadlock, and the class's lock is not held while
+            # this statement runs.
+            _lock_phone(request.phone)
         locked = _lock(target)
         _check_bookable(locked)
-        if capped:
-            _lock_phone(request.phone)
         # Read after the locks, in a statement of its own: in PostgreSQL's READ COMMITTED a
         # statement sees what was committed when it started, so counts read in the locking
         # statement itself could miss the booking that held the lock while it waited.
@@ -387,33 +410,27 @@ def _book(
         if capped and counts["phone_bookings"] >= limit:
             raise BookingError("too_many_bookings", limit=limit)
         seat = _lowest_free_seat(_seat_numbers(counts["seats"]), seat_capacity(locked))
-        registration = Registration.objects.create(
-            series=locked.series if isinstance(locked, ClassSession) else locked,
-            session=locked if isinstance(locked, ClassSession) else None,
-            reference=reference,
-            status=Registration.Status.CONFIRMED if seat else Registration.Status.WAITLISTED,
-            seat=seat,
-            name=request.name,
-            name_kana=request.name_kana,
-            phone=request.phone,
-            person_key=person_key,
-            age_band=request.age_band,
-            area=request.area,
-            device=request.device,
-            wants_loaner=request.wants_loaner,
-            email=request.email,
-            sms_consent=request.sms_consent,
-            consented_at=timezone.now(),
-            channel=channel,
-            created_by=created_by,
-            client_hash=client_hash,
+        if isinstance(locked, ClassSession):
+            registration.series, registration.session = locked.series, locked
+        else:
+            registration.series = locked
+        registration.status = (
+            Registration.Status.CONFIRMED if seat else Registration.Status.WAITLISTED
         )
+        registration.seat = seat
+        # Under the lock: the waiting list is in the order of ``created_at``.
+        registration.created_at = registration.consented_at = timezone.now()
+        _INSERT_REGISTRATION.insert(registration)
         # Everyone waiting booked before this one (all under this lock), so the place in
         # line is known without asking again; ``waitlist_position`` asks later.
         registration.waitlist_position_at_booking = counts["waiting"] + 1 if seat is None else None
         notify(registration, "booked", new_registration=True)
         invalidate_class_lists()
     return registration
+
+
+# The booking's insert, compiled once per process (``save()`` compiles it on every call).
+_INSERT_REGISTRATION = CompiledInsert(Registration)
 
 
 def _counts_under_lock(
@@ -494,13 +511,10 @@ def _lock_phone(digits: str) -> None:
     (``INSERT ... ON CONFLICT DO UPDATE``) creates the row or locks the existing one, as an
     update does, where a get-or-create and a ``SELECT ... FOR UPDATE`` took four statements.
     """
-    phone_hash = phone_lock_hash(digits)
-    PhoneBookingLock.objects.bulk_create(
-        [PhoneBookingLock(phone_hash=phone_hash)],
-        update_conflicts=True,
-        unique_fields=["phone_hash"],
-        update_fields=["phone_hash"],
-    )
+    _UPSERT_PHONE_LOCK.insert(PhoneBookingLock(phone_hash=phone_lock_hash(digits)))
+
+
+_UPSERT_PHONE_LOCK = CompiledInsert(PhoneBookingLock, upsert_on=("phone_hash",))
 
 
 def find_registration(reference: str, phone: str) -> Registration:
