@@ -14,6 +14,7 @@ and, with DATABASE_URL, on PostgreSQL, where NUL used to reach the database and 
 from __future__ import annotations
 
 import json
+import types
 from urllib.parse import urlsplit
 
 import pytest
@@ -391,6 +392,21 @@ def test_api_unknown_path_is_json_404(client):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.json() == {"code": "not_found", "detail": str(guard_messages["not_found"])}
+
+
+def test_the_api_route_check_follows_the_url_configuration(client, settings):
+    """The middleware keeps its answer per path; a new URL configuration starts afresh. An
+    unknown API path is refused before the body is read, so a body over the limit tells
+    which answer was used: 404 for a path it knows is gone, 413 had it kept the old one."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = SMALL_LIMIT
+    body = json.dumps({"name": "x" * SMALL_LIMIT})
+    url = "/api/sessions/1/bookings"
+    assert client.post(url, body, content_type="application/json").status_code == 413
+    settings.ROOT_URLCONF = types.ModuleType("urls_without_the_api")
+    settings.ROOT_URLCONF.urlpatterns = []
+    response = client.post(url, body, content_type="application/json")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
 
 
 def test_api_wrong_method_is_json_405(client):
