@@ -239,6 +239,15 @@ class BookingIn(Schema):
     # schemathesis), so a consent could be given without a true.
     wants_loaner: bool = Field(False, strict=True)
     email: str | None = Field("", description="Optional.", examples=["hanako@example.jp"])
+    sms_consent: bool = Field(
+        False,
+        description=(
+            "SMSでのお知らせを希望する（携帯電話の番号のときだけ）. Without an e-mail address, "
+            "the booking's news then comes by SMS instead of a phone call; a number that is "
+            "not a mobile one is refused (422, sms_consent)."
+        ),
+        strict=True,
+    )
     consent: bool = Field(
         description="Consent to the privacy notice; must be true.", examples=[True], strict=True
     )

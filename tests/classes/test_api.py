@@ -269,6 +269,21 @@ def test_furigana_in_kanji_romaji_or_digits_is_refused_as_in_the_forms(client, k
     assert book(client, session, 1, name_kana="トシマ　ハナコ").status_code == 201
 
 
+def test_sms_consent_through_the_api(client):
+    """As on the booking form: SMS news only to a mobile number; a landline is a 422."""
+    session = make_session()
+    refused = book(client, session, 1, sms_consent=True)  # 03-3981-0001: a landline
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == {"sms_consent": [str(error_messages["sms_not_mobile"])]}
+    assert Registration.objects.count() == 0
+    assert book(client, session, 2, sms_consent="yes").status_code == 422  # strict boolean
+
+    assert book(client, session, 3, phone="090-1234-5678", sms_consent=True).status_code == 201
+    assert book(client, session, 4).status_code == 201
+    chosen = dict(Registration.objects.values_list("phone", "sms_consent"))
+    assert chosen == {"09012345678": True, "0339810004": False}
+
+
 def test_missing_and_mistyped_fields_are_422_in_japanese(client):
     session = make_session()
     data = body(1, age_band="100歳", phone=339811111)
@@ -686,6 +701,7 @@ def test_openapi_schema_lists_the_four_operations(client):
         "device",
         "wants_loaner",
         "email",
+        "sms_consent",
         "consent",
     }
     assert paths["/api/bookings/{reference}/cancel"]["post"]["requestBody"]
