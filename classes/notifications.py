@@ -87,26 +87,23 @@ def notify(
     if kind not in MAIL_KINDS:
         raise ValueError(f"unknown mail kind {kind!r}")
     if registration.email:
-        note = queue_mail(
-            registration,
-            kind,
-            session=session,
-            send_after_commit=send_after_commit,
-            new_registration=new_registration,
-        )
-        return "queued" if note else "already"
-    if kind not in PHONED_WITHOUT_EMAIL:
+        channel, answer = Notification.Channel.MAIL, "queued"
+    elif kind not in PHONED_WITHOUT_EMAIL:
         return "none"
-    if registration.can_receive_sms and kind in SMS_KINDS:
+    elif registration.can_receive_sms and kind in SMS_KINDS:
+        channel, answer = Notification.Channel.SMS, "texted"
+    else:
+        channel = None
+    if channel is not None:
         note = queue_mail(
             registration,
             kind,
             session=session,
             send_after_commit=send_after_commit,
             new_registration=new_registration,
-            channel=Notification.Channel.SMS,
+            channel=channel,
         )
-        return "texted" if note else "already"
+        return answer if note else "already"
     created = add_to_call_list(registration, kind, session=session)
     return "listed" if created else "already"
 
