@@ -21,7 +21,7 @@ MAX_KEPT = 10
 
 
 def _max_age() -> int:
-    return int(getattr(settings, "PRIVATE_SEARCH_MAX_AGE", 30 * 60))
+    return settings.PRIVATE_SEARCH_MAX_AGE
 
 
 def remember(request: HttpRequest, query: str) -> str:

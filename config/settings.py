@@ -443,6 +443,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Seconds a staff search for a name or phone number stays readable by its id (base.private_search).
+PRIVATE_SEARCH_MAX_AGE = env_int("PRIVATE_SEARCH_MAX_AGE", 30 * 60)
 CSRF_COOKIE_HTTPONLY = False
 # How many reverse proxies of ours stand in front (each appends to X-Forwarded-For); the
 # rate limits and allauth count requests per client address found this way.

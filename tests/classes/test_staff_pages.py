@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from django.test import Client
@@ -153,6 +154,26 @@ def _post_search(client: Client, query: str):
 
 def _search(client: Client, query: str) -> list[str]:
     return [r.reference for r in _post_search(client, query).context["results"]]
+
+
+def test_a_search_id_expires_after_private_search_max_age(
+    counter_client, three_bookings, settings, monkeypatch
+):
+    """The id in the URL reads the query back for PRIVATE_SEARCH_MAX_AGE seconds only."""
+    settings.PRIVATE_SEARCH_MAX_AGE = 60
+    hanako = three_bookings[0]
+    location = counter_client.post(reverse("classes_staff:search"), {"q": hanako.reference})[
+        "Location"
+    ]
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now + 59)
+    assert [r.reference for r in counter_client.get(location).context["results"]] == [
+        hanako.reference
+    ]
+    monkeypatch.setattr(time, "time", lambda: now + 61)
+    expired = counter_client.get(location)
+    assert expired.context["results"] is None
+    assert "検索の有効期限が切れました" in expired.content.decode()
 
 
 def test_search_by_reference_name_kana_and_phone(counter_client, three_bookings):
