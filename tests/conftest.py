@@ -84,6 +84,28 @@ def temporary_media_root(settings, tmp_path_factory):
     settings.STORAGES = {**settings.STORAGES, "private": private}
 
 
+def create_user(n: int, role: Role | str | None = None, *, mfa: bool | None = None, **fields):
+    """Create user number ``n`` as :func:`make_user` describes (also for module-scoped data)."""
+    email = fields.pop("email", f"user{n}-{role or 'resident'}@example.jp")
+    user = User.objects.create_user(
+        email=email,
+        password=TEST_PASSWORD,
+        last_name=fields.pop("last_name", "豊島"),
+        first_name=fields.pop("first_name", f"花子{n}"),
+        **fields,
+    )
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    if role is not None:
+        user.groups.add(Group.objects.get(name=GROUP_NAMES[Role(role)]))
+    user.totp_secret = None
+    if mfa is None:
+        mfa = role is not None and str(Role(role)) in settings.MFA_REQUIRED_ROLES
+    if mfa:
+        user.totp_secret = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret)
+    return user
+
+
 @pytest.fixture
 def make_user(db) -> Callable[..., User]:
     """Create a user with an optional role; ``mfa=True`` gives them a TOTP authenticator.
@@ -96,37 +118,23 @@ def make_user(db) -> Callable[..., User]:
     counter = iter(range(1, 10_000))
 
     def _make(role: Role | str | None = None, *, mfa: bool | None = None, **fields) -> User:
-        n = next(counter)
-        email = fields.pop("email", f"user{n}-{role or 'resident'}@example.jp")
-        user = User.objects.create_user(
-            email=email,
-            password=TEST_PASSWORD,
-            last_name=fields.pop("last_name", "豊島"),
-            first_name=fields.pop("first_name", f"花子{n}"),
-            **fields,
-        )
-        EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
-        if role is not None:
-            user.groups.add(Group.objects.get(name=GROUP_NAMES[Role(role)]))
-        user.totp_secret = None
-        if mfa is None:
-            mfa = role is not None and str(Role(role)) in settings.MFA_REQUIRED_ROLES
-        if mfa:
-            user.totp_secret = generate_totp_secret()
-            TOTP.activate(user, user.totp_secret)
-        return user
+        return create_user(next(counter), role, mfa=mfa, **fields)
 
     return _make
+
+
+def build_visitor_users(make: Callable[..., User]) -> dict[str, User | None]:
+    return {
+        "anonymous": None,
+        "resident": make(None),
+        "staff": make(Role.STAFF, mfa=True),
+        "trainer": make(Role.TRAINER, mfa=True),
+        "counter": make(Role.COUNTER, mfa=True),
+        "admin": make(Role.ADMIN, mfa=True),
+    }
 
 
 @pytest.fixture
 def visitor_users(make_user) -> dict[str, User | None]:
     """One user per visitor kind; every role has MFA set up, as it must."""
-    return {
-        "anonymous": None,
-        "resident": make_user(None),
-        "staff": make_user(Role.STAFF, mfa=True),
-        "trainer": make_user(Role.TRAINER, mfa=True),
-        "counter": make_user(Role.COUNTER, mfa=True),
-        "admin": make_user(Role.ADMIN, mfa=True),
-    }
+    return build_visitor_users(make_user)

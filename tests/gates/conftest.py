@@ -13,7 +13,9 @@ def class_samples(request):
     # After fast_password_hasher: users hashed with PBKDF2 would be slow to create, and their
     # passwords would not check once the MD5-only setting applies.
     request.getfixturevalue("fast_password_hasher")
-    if "visitor_users" in request.fixturenames:
+    if "visitor_users" in request.fixturenames and not getattr(
+        request.module, "SHARED_SAMPLES", False
+    ):
         users = request.getfixturevalue("visitor_users")
         ensure_class_samples()
         ensure_staff_samples(users["trainer"])
