@@ -139,9 +139,10 @@ class CompiledInsert:
 
     ``Model.save()`` builds and compiles the statement on every call, which took a third of
     the CPU a booking spends inside its seat lock. Here each call only prepares the values
-    the way ``save()`` does (each field's ``pre_save``, then its database preparation), runs
-    the compiled SQL and sends the model's ``pre_save``/``post_save`` signals. Only plain
-    value placeholders are supported; a field that needs its own is refused when compiling.
+    the way ``save()`` does (related objects checked, each field's ``pre_save``, then its
+    database preparation), runs the compiled SQL and sends the model's ``pre_save`` and
+    ``post_save`` signals. Only plain value placeholders are supported; a field that needs
+    its own is refused when compiling.
 
     ``upsert_on``: unique field names; the statement becomes ``INSERT ... ON CONFLICT (...)
     DO UPDATE`` of those fields, which creates the row or locks the existing one as an
@@ -161,6 +162,8 @@ class CompiledInsert:
         connection = connections[alias]
         key = (alias, connection.vendor)
         sql, fields, returning = self.compiled.get(key) or self._compile(key, connection, obj)
+        # As save() does: an unsaved related object is refused rather than stored as NULL.
+        obj._prepare_related_fields_for_save(operation_name="save")
         signals = not self.upsert_on
         if signals:
             pre_save.send(sender=model, instance=obj, raw=False, using=alias, update_fields=None)

@@ -8,6 +8,7 @@ from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
 from base.compiled_sql import CompiledInsert
 from classes.keys import phone_lock_hash
 from classes.models import PhoneBookingLock, Registration
@@ -97,6 +98,14 @@ def test_constraints_still_hold():
     with pytest.raises(IntegrityError), transaction.atomic():
         inserter.insert(_registration(session, 2, seat=1))
     assert Registration.objects.filter(session=session).count() == 1
+
+
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it():
+    """Not stored as NULL: ``created_by`` is nullable, so the row would silently lose it."""
+    session = make_session()
+    with pytest.raises(ValueError, match="unsaved related object"):
+        CompiledInsert(Registration).insert(_registration(session, 1, created_by=User()))
+    assert not Registration.objects.exists()
 
 
 def test_the_upsert_creates_once_and_then_finds_the_row():
